@@ -1,0 +1,92 @@
+// Server-side printing: turns objects of one resource into a meta.k8s.io/v1 Table, the
+// answer to `Accept: application/json;as=Table;v=v1;g=meta.k8s.io` that `kubectl get`
+// prints as given. Columns and cells come from the resource's printer (registry.ts); other
+// resources get upstream's default table (Name, Created At). Like upstream's server, every
+// table is generated "wide": priority>0 columns are always present and kubectl picks them.
+
+import type { KubeObject } from '../../api/types.ts';
+import { parseTimestamp } from './duration.ts';
+import { NAME_COLUMN, col, nameOf, type Cell, type ColumnDefinition, type Printer, type RowCondition } from './format.ts';
+import { printerFor } from './registry.ts';
+
+/** What each row carries in `object` (the `includeObject` query parameter). */
+export type IncludeObject = 'None' | 'Metadata' | 'Object';
+
+export interface BuildTableOptions {
+  /** Default 'Metadata': a PartialObjectMetadata with the object's full metadata. */
+  includeObject?: IncludeObject;
+  /** The instant ages and durations are measured against. */
+  now: Date;
+  resourceVersion?: string;
+  continue?: string;
+  remainingItemCount?: number;
+  /** Leave out columnDefinitions (watch events after the first may do so). */
+  noHeaders?: boolean;
+}
+
+export interface TableRow {
+  cells: Cell[];
+  conditions?: RowCondition[];
+  object?: KubeObject;
+}
+
+export interface Table {
+  kind: 'Table';
+  apiVersion: 'meta.k8s.io/v1';
+  metadata: { resourceVersion?: string; continue?: string; remainingItemCount?: number };
+  columnDefinitions?: ColumnDefinition[];
+  rows: TableRow[];
+}
+
+/** Go's RFC3339 rendering of a creation timestamp in UTC, whole seconds; Go's zero time when absent. */
+export function rfc3339(ts: unknown): string {
+  const t = parseTimestamp(ts);
+  if (t === undefined) return '0001-01-01T00:00:00Z';
+  return new Date(Math.floor(t / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** The table of resources without a printer of their own (upstream's default convertor). */
+export const defaultPrinter: Printer = {
+  columns: [NAME_COLUMN, col('Created At', 'date', 'Time the object was created (metadata.creationTimestamp), RFC3339 in UTC.')],
+  print(obj: KubeObject): Cell[] {
+    return [nameOf(obj), rfc3339(obj.metadata?.creationTimestamp)];
+  },
+};
+
+function rowObject(obj: KubeObject, include: IncludeObject): KubeObject | undefined {
+  switch (include) {
+    case 'None':
+      return undefined;
+    case 'Object':
+      return obj;
+    default:
+      return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata };
+  }
+}
+
+/**
+ * Build the Table for `objects` of one resource (group '' for core, plural like `pods`).
+ * Pure: objects are not modified (rows reference their metadata/object, they are not copied).
+ * Rows are in the order of `objects`.
+ */
+export function buildTable(resource: { group: string; plural: string }, objects: KubeObject[], opts: BuildTableOptions): Table {
+  const printer = printerFor(resource) ?? defaultPrinter;
+  const include = opts.includeObject ?? 'Metadata';
+  const ctx = { now: opts.now };
+  const rows = objects.map((obj): TableRow => {
+    const row: TableRow = { cells: printer.print(obj, ctx) };
+    const conditions = printer.conditions?.(obj);
+    if (conditions) row.conditions = conditions;
+    const object = rowObject(obj, include);
+    if (object) row.object = object;
+    return row;
+  });
+  const metadata: Table['metadata'] = {};
+  if (opts.resourceVersion !== undefined) metadata.resourceVersion = opts.resourceVersion;
+  if (opts.continue) metadata.continue = opts.continue;
+  if (opts.remainingItemCount !== undefined) metadata.remainingItemCount = opts.remainingItemCount;
+  // Key order as upstream serialises it: kind, apiVersion, metadata, columnDefinitions, rows.
+  if (opts.noHeaders) return { kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata, rows };
+  const columnDefinitions = printer.columns.map((c) => ({ ...c }));
+  return { kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata, columnDefinitions, rows };
+}
