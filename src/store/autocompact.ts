@@ -1,9 +1,10 @@
 // Background compaction for the single-process backends (memory, sqlite). Keeps the most recent
 // `retainRevisions` revisions of history and discards the rest, on two triggers:
 // - a periodic timer (compactIntervalMs, unref'd so it never keeps the process alive);
-// - a backlog check after every committed write batch: when more than 2 × retainRevisions
+// - a backlog check after every committed write batch: when more than 1.25 × retainRevisions
 //   revisions are uncompacted, compaction runs on the next turn of the event loop. This keeps
-//   the database bounded however fast writes arrive, independently of the timer period.
+//   history within 1.25 × retainRevisions (plus one write batch) however fast writes arrive,
+//   independently of the timer period.
 // Only one compaction runs at a time. Errors go to the injected onError (compaction is retried
 // on the next trigger).
 
@@ -51,7 +52,8 @@ export class AutoCompactor {
   /** Call after each committed write batch: schedules a compaction when the backlog is large. */
   noteWrite(current: number, compacted: number): void {
     if (!this.enabled || this.stopped || this.running || this.soon) return;
-    if (current - compacted <= 2 * this.opts.retainRevisions) return;
+    const retain = this.opts.retainRevisions;
+    if (current - compacted <= retain + Math.ceil(retain / 4)) return;
     this.soon = setImmediate(() => {
       this.soon = undefined;
       this.trigger();

@@ -1,0 +1,123 @@
+// Runs the shared conformance suite against sqlite:// plus sqlite-specific checks: commit
+// batching, persistence across a restart, single-process locking and bounded file size.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runConformance } from './conformance.ts';
+import { SqliteBackend, type SqliteBackendOptions } from './sqlite.ts';
+
+/** A backend on a fresh temp dir, removed by cleanup. */
+async function temp(opts: Partial<SqliteBackendOptions> = {}) {
+  const dir = await mkdtemp(join(tmpdir(), 'skiff-sqlite-'));
+  const path = join(dir, 'state.db');
+  let backend: SqliteBackend;
+  try {
+    backend = new SqliteBackend({ path, retainRevisions: 0, ...opts });
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    backend,
+    dir,
+    path,
+    cleanup: async () => {
+      await backend.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
+
+runConformance('sqlite', () => temp());
+
+test('sqlite: concurrent writes in one tick share one transaction', async () => {
+  const t = await temp();
+  try {
+    const before = t.backend.commits;
+    const kvs = await Promise.all(Array.from({ length: 500 }, (_, i) => t.backend.create(`/b/${i}`, 'v')));
+    assert.equal(t.backend.commits, before + 1);
+    assert.deepEqual(kvs.map((kv) => kv.modRevision), Array.from({ length: 500 }, (_, i) => i + 1));
+    // A failed compare-and-swap inside a batch fails only that write.
+    const mixed = await Promise.allSettled([t.backend.update('/b/1', 'x', 999), t.backend.update('/b/2', 'y', 3), t.backend.create('/b/1', 'z')]);
+    assert.deepEqual(mixed.map((r) => r.status), ['rejected', 'fulfilled', 'rejected']);
+    assert.equal(t.backend.commits, before + 2);
+    assert.equal(await t.backend.currentRevision(), 501);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+test('sqlite: data, current and compact revision survive a restart', async () => {
+  const t = await temp();
+  try {
+    const a = await t.backend.create('/r/a', 'a1');
+    const a2 = await t.backend.update('/r/a', 'a2', a.modRevision);
+    await t.backend.create('/r/b', 'b1');
+    const d = await t.backend.delete('/r/b');
+    await t.backend.compact(a2.modRevision);
+    await t.backend.close();
+
+    const again = new SqliteBackend({ path: t.path, retainRevisions: 0 });
+    try {
+      assert.equal(await again.currentRevision(), d.revision);
+      assert.equal(await again.compactRevision(), a2.modRevision);
+      assert.deepEqual(await again.get('/r/a'), a2);
+      assert.equal(await again.get('/r/b'), null);
+      await assert.rejects(again.list('/r/', { revision: a.modRevision }), { code: 'Compacted' });
+      assert.deepEqual((await again.list('/r/', { revision: a2.modRevision })).items, [a2]);
+      const next = await again.create('/r/c', 'c1');
+      assert.equal(next.modRevision, d.revision + 1);
+    } finally {
+      await again.close();
+    }
+  } finally {
+    await t.cleanup();
+  }
+});
+
+test('sqlite: a second opener of the same file fails clearly', async () => {
+  const t = await temp();
+  try {
+    await t.backend.create('/x', 'y');
+    assert.throws(() => new SqliteBackend({ path: t.path }), /locked: is another skiff server/);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+test('sqlite: the file stays bounded under churn with auto-compaction', async () => {
+  const retain = 1000;
+  const t = await temp({ retainRevisions: retain, compactIntervalMs: 3600_000 });
+  try {
+    const keys = 1000;
+    const value = (i: number, round: number) => JSON.stringify({ round, i, pad: 'x'.repeat(480) });
+    const revs: number[] = [];
+    for (let i = 0; i < keys; i++) revs.push(0);
+    await Promise.all(revs.map(async (_, i) => (revs[i] = (await t.backend.create(`/churn/key-${i}`, value(i, 0))).modRevision)));
+    const live = (await t.backend.list('/churn/')).items.reduce((n, kv) => n + kv.key.length + kv.value.length, 0);
+    let peak = 0;
+    for (let round = 1; round <= 100; round++) {
+      const kvs = await Promise.all(revs.map((rev, i) => t.backend.update(`/churn/key-${i}`, value(i, round), rev)));
+      kvs.forEach((kv, i) => (revs[i] = kv.modRevision));
+      peak = Math.max(peak, (await fileSize(t.path)) + (await fileSize(t.path + '-wal')));
+    }
+    console.log(`# live ${live} B, peak db+wal ${peak} B (${(peak / live).toFixed(1)}x)`);
+    assert.equal(await t.backend.currentRevision(), 101 * keys);
+    const compacted = await t.backend.compactRevision();
+    assert.ok(compacted >= 101 * keys - retain - keys - retain / 4, `compacted only to ${compacted}`);
+    assert.ok(peak <= 8 * live, `database peaked at ${peak} bytes for ${live} bytes of live data (${(peak / live).toFixed(1)}x)`);
+    assert.equal((await t.backend.get('/churn/key-7'))?.value, value(7, 100));
+  } finally {
+    await t.cleanup();
+  }
+});

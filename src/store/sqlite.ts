@@ -1,0 +1,367 @@
+// sqlite:// — the embedded default Backend: one SQLite file in the data directory, opened by
+// one process through node:sqlite (DatabaseSync), in the style of k3s's kine.
+//
+// Schema: `log` holds one row per revision (the row id IS the revision): the key (`name`),
+// `created`/`deleted` flags, the key's create_revision, prev_revision (the key's previous write,
+// 0 for a create), `live` (1 on the row holding a live key's current value) and the value.
+// `meta` holds the current and the compaction revision so both survive a restart. Indexes:
+// (name, id) for reads at an old revision, and a partial unique index on name WHERE live = 1
+// for current reads, counts and the compare-and-swap check. The previous value of an event
+// (prevKv) is read by joining on prev_revision; compaction never removes a row that a retained
+// event points at, so the kine `old_value` column is not needed and history costs one value
+// per revision, not two.
+//
+// Durability: WAL journal with synchronous=FULL — every commit fsyncs the WAL, so a write whose
+// promise resolved (a resourceVersion handed to a client) survives power loss, as with etcd.
+// NORMAL would skip that fsync and could lose the last acknowledged writes. The fsync cost is
+// shared through commit batching: writes arriving in the same event-loop turn are queued and
+// committed together in one transaction on setImmediate (at most maxBatch per transaction);
+// each write's promise settles only after its transaction committed. Within a batch writes
+// apply in arrival order; a failed compare-and-swap fails only that write.
+//
+// Watchers are notified in-process (watchhub.ts) after commit. locking_mode=EXCLUSIVE makes
+// a second process opening the same file fail instead of silently missing our events.
+//
+// Compaction (autocompact.ts triggers it) deletes, in chunks, rows at or below the target that
+// a later write at or below the target superseded, and tombstones at or below it. Freed pages
+// are reused by later writes (auto_vacuum=INCREMENTAL gives a large surplus back to the file
+// system) and the WAL is truncated after each compaction, so the files stay bounded under churn.
+
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { CompactedError, ConflictError, FutureRevisionError, KeyExistsError, KeyNotFoundError } from '../base/errors.ts';
+import type { Backend, BackendOptions, KeyValue, ListOptions, ListResult, WatchEvent, WatchHandlers, WatchOptions } from './backend.ts';
+import { AutoCompactor, DEFAULT_COMPACT_INTERVAL_MS, DEFAULT_RETAIN_REVISIONS } from './autocompact.ts';
+import { prefixEnd } from './keyrange.ts';
+import { WatchHub } from './watchhub.ts';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS log (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  deleted INTEGER NOT NULL,
+  create_revision INTEGER NOT NULL,
+  prev_revision INTEGER NOT NULL,
+  live INTEGER NOT NULL,
+  value TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS log_name_id ON log (name, id);
+CREATE UNIQUE INDEX IF NOT EXISTS log_live_name ON log (name) WHERE live = 1;
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;
+INSERT OR IGNORE INTO meta (k, v) VALUES ('revision', 0), ('compact', 0);
+`;
+
+/** Revisions compacted per transaction, so one compaction never blocks the loop for long. */
+const COMPACT_CHUNK = 5000;
+
+export interface SqliteBackendOptions extends BackendOptions {
+  /** Path of the database file (created if missing; its directory must exist). */
+  path: string;
+  /** At most this many writes per transaction (default 2000). */
+  maxBatch?: number;
+  /** Where background (compaction) failures are reported; default console.error. */
+  onError?: (err: unknown) => void;
+}
+
+type WriteKind = 'create' | 'update' | 'delete';
+interface WriteOp {
+  kind: WriteKind;
+  key: string;
+  value: string;
+  expected: number | undefined;
+  resolve(result: unknown): void;
+  reject(err: unknown): void;
+}
+type Outcome = { ok: true; result: unknown } | { ok: false; error: Error };
+interface LiveRow {
+  id: number;
+  c: number;
+  value: string;
+}
+interface ListRow extends LiveRow {
+  name: string;
+}
+interface ReplayRow extends ListRow {
+  deleted: number;
+  pr: number;
+  pv: string | null;
+  pc: number | null;
+}
+
+export class SqliteBackend implements Backend {
+  private readonly db: DatabaseSync;
+  private readonly path: string;
+  private readonly maxBatch: number;
+  private readonly hub = new WatchHub();
+  private readonly auto: AutoCompactor;
+  private readonly statements = new Map<string, StatementSync>();
+  private revision: number;
+  private compacted: number;
+  private pending: WriteOp[] = [];
+  private flushTimer: NodeJS.Immediate | undefined;
+  private compaction: Promise<void> = Promise.resolve();
+  private closed = false;
+  /** Write transactions committed since open (for tests and metrics). */
+  commits = 0;
+
+  constructor(opts: SqliteBackendOptions) {
+    this.path = opts.path;
+    this.maxBatch = opts.maxBatch ?? 2000;
+    this.db = new DatabaseSync(opts.path);
+    try {
+      this.db.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA auto_vacuum = INCREMENTAL;');
+      const mode = this.db.prepare('PRAGMA journal_mode = WAL').get() as { journal_mode: string };
+      if (mode.journal_mode !== 'wal') throw new Error(`cannot use WAL journal (got ${mode.journal_mode})`);
+      this.db.exec(`PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 256; PRAGMA journal_size_limit = ${4 << 20};
+        PRAGMA cache_size = -16000; PRAGMA temp_store = MEMORY;`);
+      this.db.exec(`BEGIN IMMEDIATE; ${SCHEMA} COMMIT;`);
+      const meta = new Map((this.db.prepare('SELECT k, v FROM meta').all() as { k: string; v: number }[]).map((r) => [r.k, r.v]));
+      const maxId = (this.db.prepare('SELECT MAX(id) AS m FROM log').get() as { m: number | null }).m ?? 0;
+      this.revision = Math.max(meta.get('revision') ?? 0, maxId);
+      this.compacted = meta.get('compact') ?? 0;
+    } catch (err) {
+      this.db.close();
+      const locked = err instanceof Error && /locked|busy/i.test(err.message);
+      throw new Error(
+        locked
+          ? `sqlite store ${opts.path} is locked: is another skiff server using this data directory?`
+          : `sqlite store ${opts.path}: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
+    }
+    this.auto = new AutoCompactor(
+      { revisions: async () => ({ current: this.revision, compacted: this.compacted }), compact: (rev) => this.compact(rev) },
+      {
+        retainRevisions: opts.retainRevisions ?? DEFAULT_RETAIN_REVISIONS,
+        intervalMs: opts.compactIntervalMs ?? DEFAULT_COMPACT_INTERVAL_MS,
+        onError: opts.onError ?? ((err) => console.error(`sqlite store ${opts.path}: compaction failed`, err)),
+      },
+    );
+    this.auto.start();
+  }
+
+  async get(key: string): Promise<KeyValue | null> {
+    this.check();
+    const row = this.stmt('SELECT id, create_revision AS c, value FROM log WHERE name = ? AND live = 1').get(key) as LiveRow | undefined;
+    return row ? toKV(key, row) : null;
+  }
+
+  async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
+    this.check();
+    const at = this.readRevision(opts.revision);
+    const end = prefixEnd(prefix);
+    const after = opts.startAfter !== undefined && opts.startAfter >= prefix ? opts.startAfter : undefined;
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
+    const where = `name ${after === undefined ? '>=' : '>'} ?${end === null ? '' : ' AND name < ?'}`;
+    const params: (string | number)[] = [after ?? prefix];
+    if (end !== null) params.push(end);
+    let sql: string;
+    if (at === this.revision) {
+      sql = `SELECT name, id, create_revision AS c, value FROM log WHERE live = 1 AND ${where} ORDER BY name LIMIT ?`;
+    } else {
+      // SQLite takes the bare columns of a MAX() aggregate from the row holding the maximum.
+      sql = `SELECT name, MAX(id) AS id, deleted, create_revision AS c, value FROM log
+             WHERE ${where} AND id <= ? GROUP BY name HAVING deleted = 0 ORDER BY name LIMIT ?`;
+      params.push(at);
+    }
+    params.push(limit ? limit + 1 : -1);
+    const rows = this.stmt(sql).all(...params) as unknown as ListRow[];
+    const more = limit > 0 && rows.length > limit;
+    if (more) rows.length = limit;
+    return { items: rows.map((r) => toKV(r.name, r)), revision: at, more };
+  }
+
+  async count(prefix: string): Promise<number> {
+    this.check();
+    const end = prefixEnd(prefix);
+    const sql = `SELECT COUNT(*) AS n FROM log WHERE live = 1 AND name >= ?${end === null ? '' : ' AND name < ?'}`;
+    const row = this.stmt(sql).get(...(end === null ? [prefix] : [prefix, end])) as { n: number };
+    return row.n;
+  }
+
+  create(key: string, value: string): Promise<KeyValue> {
+    return this.enqueue('create', key, value, undefined) as Promise<KeyValue>;
+  }
+
+  update(key: string, value: string, expectedRevision: number): Promise<KeyValue> {
+    return this.enqueue('update', key, value, expectedRevision) as Promise<KeyValue>;
+  }
+
+  delete(key: string, expectedRevision?: number): Promise<{ prev: KeyValue; revision: number }> {
+    return this.enqueue('delete', key, '', expectedRevision) as Promise<{ prev: KeyValue; revision: number }>;
+  }
+
+  watch(prefix: string, opts: WatchOptions, handlers: WatchHandlers): void {
+    if (this.closed) return this.hub.reject(opts.signal, handlers, new Error(`sqlite store ${this.path} is closed`));
+    const from = opts.fromRevision ?? 0;
+    if (from <= 0) return this.hub.add(prefix, this.revision + 1, [], opts.signal, handlers);
+    if (from <= this.compacted) return this.hub.reject(opts.signal, handlers, new CompactedError(from, this.compacted));
+    // Read history and register in one synchronous step: no commit can slip in between.
+    const end = prefixEnd(prefix);
+    const sql = `SELECT l.id, l.name, l.deleted, l.create_revision AS c, l.value,
+        l.prev_revision AS pr, p.value AS pv, p.create_revision AS pc
+      FROM log l LEFT JOIN log p ON p.id = l.prev_revision
+      WHERE l.id >= ? AND l.name >= ?${end === null ? '' : ' AND l.name < ?'} ORDER BY l.id`;
+    const params = end === null ? [from, prefix] : [from, prefix, end];
+    const rows = this.stmt(sql).all(...params) as unknown as ReplayRow[];
+    this.hub.add(prefix, from, rows.map(replayEvent), opts.signal, handlers);
+  }
+
+  async currentRevision(): Promise<number> {
+    this.check();
+    return this.revision;
+  }
+
+  async compactRevision(): Promise<number> {
+    this.check();
+    return this.compacted;
+  }
+
+  compact(revision: number): Promise<void> {
+    this.check();
+    if (revision > this.revision) return Promise.reject(new FutureRevisionError(revision, this.revision));
+    const run = this.compaction.then(() => this.compactTo(revision));
+    this.compaction = run.catch(() => {});
+    return run;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.auto.stop();
+    await this.compaction;
+    if (this.flushTimer) clearImmediate(this.flushTimer);
+    while (this.pending.length > 0) this.flush();
+    this.hub.closeAll(new Error(`sqlite store ${this.path} closed`));
+    this.db.close();
+  }
+
+  private check(): void {
+    if (this.closed) throw new Error(`sqlite store ${this.path} is closed`);
+  }
+
+  private stmt(sql: string): StatementSync {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  private readRevision(requested: number | undefined): number {
+    if (!requested || requested <= 0) return this.revision;
+    if (requested > this.revision) throw new FutureRevisionError(requested, this.revision);
+    if (requested < this.compacted) throw new CompactedError(requested, this.compacted);
+    return requested;
+  }
+
+  private enqueue(kind: WriteKind, key: string, value: string, expected: number | undefined): Promise<unknown> {
+    this.check();
+    return new Promise((resolve, reject) => {
+      this.pending.push({ kind, key, value, expected, resolve, reject });
+      this.flushTimer ??= setImmediate(() => this.flush());
+    });
+  }
+
+  /** Commit up to maxBatch queued writes in one transaction, then notify and settle them. */
+  private flush(): void {
+    this.flushTimer = undefined;
+    const ops = this.pending.splice(0, this.maxBatch);
+    if (this.pending.length > 0 && !this.closed) this.flushTimer = setImmediate(() => this.flush());
+    if (ops.length === 0) return;
+    const before = this.revision;
+    const events: WatchEvent[] = [];
+    const outcomes: Outcome[] = [];
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      for (const op of ops) outcomes.push(this.apply(op, events));
+      if (this.revision !== before) this.stmt("UPDATE meta SET v = ? WHERE k = 'revision'").run(this.revision);
+      this.db.exec('COMMIT');
+      this.commits++;
+    } catch (err) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      this.revision = before;
+      for (const op of ops) op.reject(err);
+      return;
+    }
+    this.hub.publish(events);
+    ops.forEach((op, i) => {
+      const o = outcomes[i];
+      if (o.ok) op.resolve(o.result);
+      else op.reject(o.error);
+    });
+    this.auto.noteWrite(this.revision, this.compacted);
+  }
+
+  /** Apply one write inside the open transaction; compare-and-swap failures are outcomes. */
+  private apply(op: WriteOp, events: WatchEvent[]): Outcome {
+    const cur = this.stmt('SELECT id, create_revision AS c, value FROM log WHERE name = ? AND live = 1').get(op.key) as LiveRow | undefined;
+    const insert = this.stmt('INSERT INTO log (id, name, created, deleted, create_revision, prev_revision, live, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    if (op.kind === 'create') {
+      if (cur) return { ok: false, error: new KeyExistsError(op.key) };
+      const rev = ++this.revision;
+      insert.run(rev, op.key, 1, 0, rev, 0, 1, op.value);
+      const kv = { key: op.key, value: op.value, createRevision: rev, modRevision: rev };
+      events.push({ type: 'put', kv });
+      return { ok: true, result: kv };
+    }
+    if (!cur) return { ok: false, error: new KeyNotFoundError(op.key) };
+    if (op.expected !== undefined && cur.id !== op.expected) return { ok: false, error: new ConflictError(op.key, op.expected, cur.id) };
+    const rev = ++this.revision;
+    const prevKv = toKV(op.key, cur);
+    this.stmt('UPDATE log SET live = 0 WHERE id = ?').run(cur.id);
+    if (op.kind === 'update') {
+      insert.run(rev, op.key, 0, 0, cur.c, cur.id, 1, op.value);
+      const kv = { key: op.key, value: op.value, createRevision: cur.c, modRevision: rev };
+      events.push({ type: 'put', kv, prevKv });
+      return { ok: true, result: kv };
+    }
+    insert.run(rev, op.key, 0, 1, cur.c, cur.id, 0, '');
+    events.push({ type: 'delete', kv: { key: op.key, value: '', createRevision: cur.c, modRevision: rev }, prevKv });
+    return { ok: true, result: { prev: prevKv, revision: rev } };
+  }
+
+  /** Compact in chunks of COMPACT_CHUNK revisions, yielding to the event loop between them. */
+  private async compactTo(target: number): Promise<void> {
+    if (target <= this.compacted) return;
+    while (this.compacted < target) {
+      const from = this.compacted;
+      const to = Math.min(target, from + COMPACT_CHUNK);
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        this.stmt('DELETE FROM log WHERE id IN (SELECT prev_revision FROM log WHERE id > ? AND id <= ? AND prev_revision > 0)').run(from, to);
+        this.stmt('DELETE FROM log WHERE id > ? AND id <= ? AND deleted = 1').run(from, to);
+        this.stmt("UPDATE meta SET v = ? WHERE k = 'compact'").run(to);
+        this.db.exec('COMMIT');
+      } catch (err) {
+        if (this.db.isTransaction) this.db.exec('ROLLBACK');
+        throw err;
+      }
+      this.compacted = to;
+      if (to < target) await new Promise((resolve) => setImmediate(resolve));
+      if (this.closed) return;
+    }
+    this.reclaim();
+  }
+
+  /** Give a large surplus of free pages back to the file system and truncate the WAL. */
+  private reclaim(): void {
+    const pages = (this.db.prepare('PRAGMA page_count').get() as { page_count: number }).page_count;
+    const free = (this.db.prepare('PRAGMA freelist_count').get() as { freelist_count: number }).freelist_count;
+    if (free > 256 && free > pages / 2) this.db.exec(`PRAGMA incremental_vacuum(${free - Math.floor(pages / 8)})`);
+    this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+  }
+}
+
+function toKV(key: string, row: LiveRow): KeyValue {
+  return { key, value: row.value, createRevision: row.c, modRevision: row.id };
+}
+
+function replayEvent(r: ReplayRow): WatchEvent {
+  const ev: WatchEvent = r.deleted
+    ? { type: 'delete', kv: { key: r.name, value: '', createRevision: r.c, modRevision: r.id } }
+    : { type: 'put', kv: { key: r.name, value: r.value, createRevision: r.c, modRevision: r.id } };
+  if (r.pr > 0 && r.pv !== null) ev.prevKv = { key: r.name, value: r.pv, createRevision: r.pc ?? r.c, modRevision: r.pr };
+  return ev;
+}
