@@ -1,12 +1,23 @@
 // Server-side printing: turns objects of one resource into a meta.k8s.io/v1 Table, the
 // answer to `Accept: application/json;as=Table;v=v1;g=meta.k8s.io` that `kubectl get`
 // prints as given. Columns and cells come from the resource's printer (registry.ts); other
-// resources get upstream's default table (Name, Created At). Like upstream's server, every
+// resources get upstream's default table (Name, Created At); custom resources get their
+// CRD's additionalPrinterColumns (crd.ts). Like upstream's server, every
 // table is generated "wide": priority>0 columns are always present and kubectl picks them.
 
 import type { KubeObject } from '../../api/types.ts';
+import { customResourcePrinter, type CustomResourceColumn } from './crd.ts';
 import { parseTimestamp } from './duration.ts';
-import { NAME_COLUMN, col, nameOf, type Cell, type ColumnDefinition, type Printer, type RowCondition } from './format.ts';
+import {
+  NAME_COLUMN,
+  col,
+  nameOf,
+  type Cell,
+  type ColumnDefinition,
+  type PrintContext,
+  type Printer,
+  type RowCondition,
+} from './format.ts';
 import { printerFor } from './registry.ts';
 
 /** What each row carries in `object` (the `includeObject` query parameter). */
@@ -24,8 +35,22 @@ export interface BuildTableOptions {
   noHeaders?: boolean;
 }
 
+/** The resource a table is built for. */
+export interface TableResource {
+  /** '' for core. */
+  group: string;
+  /** e.g. `pods`. */
+  plural: string;
+  /**
+   * Set (possibly empty) for custom resources: the served CRD version's
+   * additionalPrinterColumns. An empty list gives Name + Age, like upstream.
+   */
+  additionalPrinterColumns?: CustomResourceColumn[];
+}
+
 export interface TableRow {
-  cells: Cell[];
+  /** Preformatted cells, one per column; null only for custom resource columns without a value. */
+  cells: (Cell | null)[];
   conditions?: RowCondition[];
   object?: KubeObject;
 }
@@ -53,6 +78,21 @@ export const defaultPrinter: Printer = {
   },
 };
 
+/** What buildTable needs of a printer: built-in printers and custom resource printers both fit. */
+type RowPrinter = Pick<Printer, 'columns' | 'conditions'> & { print(obj: KubeObject, ctx: PrintContext): (Cell | null)[] };
+
+/** The printer of a resource: a CRD's columns, a built-in printer, or the default table. */
+function printerForResource(resource: TableResource): RowPrinter {
+  if (resource.additionalPrinterColumns) {
+    try {
+      return customResourcePrinter(resource.additionalPrinterColumns);
+    } catch {
+      return defaultPrinter; // an unparsable column falls back to the default table, as upstream
+    }
+  }
+  return printerFor(resource) ?? defaultPrinter;
+}
+
 function rowObject(obj: KubeObject, include: IncludeObject): KubeObject | undefined {
   switch (include) {
     case 'None':
@@ -69,8 +109,8 @@ function rowObject(obj: KubeObject, include: IncludeObject): KubeObject | undefi
  * Pure: objects are not modified (rows reference their metadata/object, they are not copied).
  * Rows are in the order of `objects`.
  */
-export function buildTable(resource: { group: string; plural: string }, objects: KubeObject[], opts: BuildTableOptions): Table {
-  const printer = printerFor(resource) ?? defaultPrinter;
+export function buildTable(resource: TableResource, objects: KubeObject[], opts: BuildTableOptions): Table {
+  const printer = printerForResource(resource);
   const include = opts.includeObject ?? 'Metadata';
   const ctx = { now: opts.now };
   const rows = objects.map((obj): TableRow => {
