@@ -1,6 +1,7 @@
 // Which printer serves which resource, keyed by group and plural (all versions of a
 // resource share one printer, as upstream's internal-version printers do). Resources not
-// listed get the default Name / Created At table.
+// listed get the default Name / Created At table. Scale subresources are printed as
+// `autoscaling/scales`.
 
 import { horizontalPodAutoscalerPrinter } from './autoscaling.ts';
 import { cronJobPrinter, jobPrinter } from './batch.ts';
@@ -46,6 +47,7 @@ import {
   deploymentPrinter,
   replicaSetPrinter,
   replicationControllerPrinter,
+  scalePrinter,
   statefulSetPrinter,
 } from './workloads.ts';
 
@@ -74,6 +76,8 @@ const PRINTERS: ReadonlyMap<string, Printer> = new Map<string, Printer>([
   ['batch/jobs', jobPrinter],
   ['batch/cronjobs', cronJobPrinter],
   ['autoscaling/horizontalpodautoscalers', horizontalPodAutoscalerPrinter],
+  // autoscaling/v1 Scale objects of any scale subresource.
+  ['autoscaling/scales', scalePrinter],
   ['coordination.k8s.io/leases', leasePrinter],
   ['discovery.k8s.io/endpointslices', endpointSlicePrinter],
   ['networking.k8s.io/ingresses', ingressPrinter],

@@ -7,6 +7,7 @@ import {
   deploymentPrinter,
   replicaSetPrinter,
   replicationControllerPrinter,
+  scalePrinter,
   statefulSetPrinter,
 } from './workloads.ts';
 import { cronJobPrinter, jobPrinter, jobStatus } from './batch.ts';
@@ -84,6 +85,12 @@ test('workload printers', () => {
         revision: 2,
       },
       cells: ['db-7b9c', 'statefulset.apps/db', 2, '60m'],
+    },
+    {
+      name: 'scale subresource',
+      print: (o) => scalePrinter.print(o, { now }),
+      obj: { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: meta('web'), spec: { replicas: 3 }, status: { replicas: 2, selector: 'app=web' } },
+      cells: ['web', 3, 2, '60m'],
     },
     {
       name: 'controller revision without owner',

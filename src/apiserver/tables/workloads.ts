@@ -182,3 +182,17 @@ export const controllerRevisionPrinter: Printer = {
     return [nameOf(obj), controllerName(obj), int(obj.revision), ageOf(obj, ctx)];
   },
 };
+
+/** The scale subresource (`kubectl get deploy/web --subresource=scale`); its Name column has
+ *  no `name` format upstream. */
+export const scalePrinter: Printer = {
+  columns: [
+    col('Name', 'string', 'Name of the scaled object.'),
+    col('Desired', 'integer', 'Desired number of replicas.'),
+    col('Available', 'integer', 'Observed number of replicas.'),
+    AGE_COLUMN,
+  ],
+  print(obj: KubeObject, ctx: PrintContext): Cell[] {
+    return [nameOf(obj), int(obj.spec?.replicas), int(obj.status?.replicas), ageOf(obj, ctx)];
+  },
+};
