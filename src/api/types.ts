@@ -75,6 +75,10 @@ export interface ResourceDef {
   /** Storage resource key: objects of several versions of one resource share it
    *  (autoscaling v1 and v2 HPAs). `/registry/<storageGroup>/<plural>/...` */
   storageGroup: string;
+  /** Set when objects of this group/version are stored in another version's shape under the
+   *  shared storage key: events.k8s.io/v1 Events are stored as core v1 Events and autoscaling/v1
+   *  HPAs as autoscaling/v2 ones. The apiserver converts on the way in and out. */
+  storageVersion?: { group: string; version: string };
   /** True when spec/status split applies (generation bumps on non-status changes; the
    *  status subresource writes only status). */
   hasStatus: boolean;
