@@ -4,13 +4,23 @@
 // `memory: <unknown>/500Mi`, `5/10 (avg)`, at most two metrics then ` + N more...`.
 
 import type { KubeObject } from '../../api/types.ts';
-import { AGE_COLUMN, NAME_COLUMN, ageOf, col, int, nameOf, str, type Cell, type PrintContext, type Printer } from './format.ts';
+import {
+  AGE_COLUMN,
+  NAME_COLUMN,
+  ageOf,
+  col,
+  int,
+  nameOf,
+  quantityText,
+  str,
+  type Cell,
+  type PrintContext,
+  type Printer,
+} from './format.ts';
 
 const UNKNOWN = '<unknown>';
 
-function q(v: unknown): string | undefined {
-  return v === undefined || v === null ? undefined : String(v);
-}
+const q = quantityText;
 
 function pct(v: unknown): string | undefined {
   return typeof v === 'number' ? `${v}%` : undefined;

@@ -39,6 +39,8 @@ test('persistent volume printer', () => {
     spec: { accessModes: ['ReadOnlyMany', 'ReadWriteOncePod'], persistentVolumeReclaimPolicy: 'Delete', storageClassName: 'ignored' },
     status: { phase: 'Failed', reason: 'VolumeFailedDelete' },
   };
+  const oddCapacity = { ...pv, spec: { ...pv.spec, capacity: { storage: '2048Mi' } } };
+  assert.equal(persistentVolumePrinter.print(oddCapacity, { now })[1], '2Gi');
   assert.deepEqual(persistentVolumePrinter.print(released, { now }), [
     'pv-old', '0', 'ROX,RWOP', 'Delete', 'Terminating', '', 'legacy', '<unset>', 'VolumeFailedDelete', '40s', '<unset>',
   ]);
@@ -155,7 +157,7 @@ test('horizontal pod autoscaler printer', () => {
         { type: 'External', external: { metric: { name: 'queue' }, target: { type: 'AverageValue', averageValue: '30' } } },
       ],
     },
-    status: { currentMetrics: [{ type: 'Pods', pods: { current: { averageValue: '7' } } }] },
+    status: { currentMetrics: [{ type: 'Pods', pods: { current: { averageValue: '7000m' } } }] },
   };
   assert.equal(hpaTargets(many), '7/10, <unknown>/100 + 1 more...');
   assert.equal(hpaTargets({ metadata: meta('none'), spec: { metrics: [] } }), '<none>');

@@ -80,7 +80,7 @@ test('resource quota printer', () => {
     spec: { hard: { pods: '10' } },
     status: {
       hard: { 'limits.memory': '2Gi', pods: '10', 'requests.cpu': '1', 'limits.cpu': '2', configmaps: '5' },
-      used: { 'limits.memory': '512Mi', pods: '3', 'requests.cpu': '250m', configmaps: '1' },
+      used: { 'limits.memory': '0.5Gi', pods: '3', 'requests.cpu': '0.25', configmaps: '1' },
     },
   };
   assert.deepEqual(resourceQuotaPrinter.print(rq, { now }), [

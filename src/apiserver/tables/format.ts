@@ -2,6 +2,7 @@
 // formatters upstream's printers use everywhere (label sets, label selectors, container
 // name/image lists, booleans, access modes). Pure functions only.
 
+import { canonicalQuantity } from '../../api/quantity.ts';
 import type { KubeObject } from '../../api/types.ts';
 import { translateTimestampSince } from './duration.ts';
 
@@ -178,12 +179,21 @@ export function listWithMore(items: string[], max = 3): string {
   return s === '' ? '<unset>' : s;
 }
 
-/** The quantity stored under `key` of a resource list, as a string ('0' when absent).
- *  Quantities are printed as stored; the API layer keeps them in canonical form. */
+/** A quantity in canonical form (`1024Mi` → `1Gi`), as upstream's Quantity.String();
+ *  undefined when absent, the raw text when it does not parse. */
+export function quantityText(v: unknown): string | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v !== 'string' && typeof v !== 'number') return String(v);
+  try {
+    return canonicalQuantity(v);
+  } catch {
+    return String(v);
+  }
+}
+
+/** The quantity under `key` of a resource list, canonical, '0' when absent (a zero Quantity). */
 export function quantity(list: Record<string, unknown> | undefined, key: string): string {
-  const v = list?.[key];
-  if (v === undefined || v === null || v === '') return '0';
-  return String(v);
+  return quantityText(list?.[key]) ?? '0';
 }
 
 /** `host:port`, bracketing IPv6 hosts like Go's net.JoinHostPort. */

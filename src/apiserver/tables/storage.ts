@@ -1,5 +1,5 @@
 // Table printers for storage: PersistentVolume, PersistentVolumeClaim, StorageClass and
-// VolumeAttachment. Quantities are printed as stored (the API layer keeps them canonical).
+// VolumeAttachment. Quantities print in canonical form.
 
 import type { KubeObject } from '../../api/types.ts';
 import {
