@@ -463,7 +463,8 @@ test('watchers share event objects and serialized JSON', async (t) => {
   assert.equal(w1.events[0], w2.events[0]);
   assert.equal(w1.events[1], w2.events[1]);
   const ev = w1.events[1] as Extract<WatchDelivery, { objectJson(): string }>;
-  assert.equal(ev.objectJson(), JSON.stringify(ev.object));
+  assert.deepEqual(JSON.parse(ev.objectJson()), ev.object);
+  assert.equal(ev.objectJson().indexOf('"resourceVersion":"2"') > 0, true);
   const listed = (await cache.list({})).items[0];
   assert.equal(listed, ev.object);
   assert.equal(cache.objectJson(listed), ev.objectJson());

@@ -27,7 +27,8 @@ import {
   TooLargeResourceVersionError,
   TooOldResourceVersionError,
 } from './errors.ts';
-import { CacheEventImpl, ChangeRecord, JsonMemo } from './event.ts';
+import { CacheEventImpl, ChangeRecord } from './event.ts';
+import { JsonMemo } from './json-memo.ts';
 import { History } from './history.ts';
 import { KeyIndex } from './key-index.ts';
 import { page } from './paging.ts';
@@ -610,7 +611,9 @@ export class WatchCache {
       const obj = JSON.parse(kv.value) as KubeObject;
       if (typeof obj !== 'object' || obj === null) throw new Error('not an object');
       obj.metadata ??= {};
+      const hadVersion = obj.metadata.resourceVersion !== undefined;
       obj.metadata.resourceVersion = String(kv.modRevision);
+      if (!hadVersion) this.memo.seed(obj, kv.value);
       return obj;
     } catch (err) {
       this.log.error('watch cache: undecodable stored value skipped', { key: kv.key, revision: kv.modRevision, error: String(err) });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChangeRecord, JsonMemo, eventFor } from './event.ts';
+import { ChangeRecord, eventFor } from './event.ts';
+import { JsonMemo } from './json-memo.ts';
 import type { KubeObject } from '../../api/types.ts';
 
 const memo = new JsonMemo();

@@ -7,21 +7,8 @@
 // filter transitions are built lazily, once, and shared by every watcher that needs them.
 
 import type { KubeObject } from '../../api/types.ts';
+import type { JsonMemo } from './json-memo.ts';
 import type { CacheEvent, CacheEventType } from './types.ts';
-
-/** Memoized JSON.stringify per object. Entries live as long as the object (WeakMap). */
-export class JsonMemo {
-  private readonly memo = new WeakMap<object, string>();
-
-  json(obj: KubeObject): string {
-    let s = this.memo.get(obj);
-    if (s === undefined) {
-      s = JSON.stringify(obj);
-      this.memo.set(obj, s);
-    }
-    return s;
-  }
-}
 
 export class CacheEventImpl implements CacheEvent {
   readonly type: CacheEventType;

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { History } from './history.ts';
-import { ChangeRecord, JsonMemo } from './event.ts';
+import { ChangeRecord } from './event.ts';
+import { JsonMemo } from './json-memo.ts';
 
 const memo = new JsonMemo();
 function change(rev: number): ChangeRecord {
