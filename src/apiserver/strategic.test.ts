@@ -581,3 +581,13 @@ test('kubectl rollout undo of a StatefulSet/DaemonSet replaces the template whol
 test('a patch on something that is not an object starts from an empty object', () => {
   assert.deepEqual(smp(undefined, { a: 1 }), { a: 1 });
 });
+
+test('a __proto__ key is an ordinary key: nothing reaches Object.prototype', () => {
+  const patch = JSON.parse('{"metadata":{"__proto__":{"polluted":"yes"},"labels":{"__proto__":{"x":1}}}}');
+  const out = smp({ metadata: { labels: { a: 'b' } } }, patch);
+  assert.equal(({} as any).polluted, undefined);
+  assert.equal(({} as any).x, undefined);
+  assert.deepEqual(Object.getPrototypeOf(out.metadata), Object.prototype);
+  assert.deepEqual(JSON.parse(JSON.stringify(out.metadata.labels)), JSON.parse('{"a":"b","__proto__":{"x":1}}'));
+  assert.deepEqual(Object.keys(out.metadata), ['labels', '__proto__']);
+});

@@ -54,6 +54,20 @@ function noMergeKey(element: unknown, key: string): ApiError {
   return badRequest(`map: ${show(element)} does not contain declared merge key: ${key}`);
 }
 
+// Own-property access only: a patch may carry a `__proto__` key (JSON.parse makes it an own
+// property), which plain indexing would read and write as the object's prototype.
+function own(map: JsonMap, key: string): unknown {
+  return Object.hasOwn(map, key) ? map[key] : undefined;
+}
+
+function put(map: JsonMap, key: string, value: unknown): void {
+  Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function fieldOf(schema: PatchSchema | undefined, key: string): PatchSchema | undefined {
+  return schema?.fields && Object.hasOwn(schema.fields, key) ? schema.fields[key] : undefined;
+}
+
 /** Equality of JSON values (merge-key values, set members). */
 function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -63,7 +77,7 @@ function sameValue(a: unknown, b: unknown): boolean {
 
 /** Merge `patch` into `original` (both owned by us, mutated freely) and return the result. */
 function mergeMap(original: JsonMap, patch: JsonMap, schema: PatchSchema | undefined): JsonMap {
-  if (DIRECTIVE in patch) {
+  if (Object.hasOwn(patch, DIRECTIVE)) {
     const directive = patch[DIRECTIVE];
     delete patch[DIRECTIVE];
     if (directive === 'replace') return mergeMap({}, patch, schema);
@@ -80,28 +94,30 @@ function mergeMap(original: JsonMap, patch: JsonMap, schema: PatchSchema | undef
       continue;
     }
     if (key.startsWith('$')) continue; // a directive this server does not know: ignore it
-    const field = schema?.fields?.[key];
+    const field = fieldOf(schema, key);
     if (patchValue === null) {
       delete original[key];
       continue;
     }
-    const current = original[key];
+    const current = own(original, key);
     if (current === undefined || current === null || kindOf(current) !== kindOf(patchValue)) {
       setFromPatch(original, key, patchValue, field);
       continue;
     }
     if (isMap(current)) {
-      original[key] =
+      const merged =
         field?.strategy === 'replace'
           ? valueFromPatch(patchValue, field) ?? {}
           : mergeMap(current, patchValue as JsonMap, field);
+      put(original, key, merged);
     } else if (Array.isArray(current)) {
-      original[key] =
+      const merged =
         field?.strategy === 'merge'
           ? mergeList(current, patchValue as unknown[], field)
-          : (valueFromPatch(patchValue, field) as unknown[]);
+          : valueFromPatch(patchValue, field);
+      put(original, key, merged);
     } else {
-      original[key] = patchValue;
+      put(original, key, patchValue);
     }
   }
   for (const [key, toDelete] of deletions) deleteFromPrimitiveList(original, key, toDelete);
@@ -112,7 +128,7 @@ function mergeMap(original: JsonMap, patch: JsonMap, schema: PatchSchema | undef
 function setFromPatch(target: JsonMap, key: string, patchValue: unknown, field: PatchSchema | undefined): void {
   const value = valueFromPatch(patchValue, field);
   if (value === undefined) delete target[key];
-  else target[key] = value;
+  else put(target, key, value);
 }
 
 /**
@@ -128,7 +144,7 @@ function valueFromPatch(patchValue: unknown, field: PatchSchema | undefined): un
     if (field?.strategy === 'merge') return mergeList([], patchValue, field);
     const out: unknown[] = [];
     for (const element of patchValue) {
-      if (isMap(element) && DIRECTIVE in element && Object.keys(element).length === 1) continue;
+      if (isMap(element) && Object.hasOwn(element, DIRECTIVE) && Object.keys(element).length === 1) continue;
       const value = valueFromPatch(element, field?.item);
       if (value !== undefined) out.push(value);
     }
@@ -140,7 +156,7 @@ function valueFromPatch(patchValue: unknown, field: PatchSchema | undefined): un
 // ---- $retainKeys ----
 
 function applyRetainKeys(original: JsonMap, patch: JsonMap): void {
-  if (!(RETAIN_KEYS in patch)) return;
+  if (!Object.hasOwn(patch, RETAIN_KEYS)) return;
   const retain = patch[RETAIN_KEYS];
   delete patch[RETAIN_KEYS];
   if (!Array.isArray(retain)) throw badRequest('invalid patch format of retainKeys');
@@ -157,9 +173,9 @@ function applyRetainKeys(original: JsonMap, patch: JsonMap): void {
 function deleteFromPrimitiveList(original: JsonMap, directiveKey: string, toDelete: unknown): void {
   const key = directiveKey.slice(DELETE_FROM.length);
   if (!key || !Array.isArray(toDelete)) throw badRequest('invalid patch format of primitive list');
-  const current = original[key];
+  const current = own(original, key);
   if (!Array.isArray(current)) return; // nothing to delete from; never creates the list
-  original[key] = current.filter((v) => !toDelete.some((d) => sameValue(d, v)));
+  put(original, key, current.filter((v) => !toDelete.some((d) => sameValue(d, v))));
 }
 
 // ---- lists ----
@@ -168,7 +184,7 @@ function deleteFromPrimitiveList(original: JsonMap, directiveKey: string, toDele
 type Identity = (element: unknown) => unknown;
 
 function identityFor(mergeKey: string | undefined, elements: unknown[]): Identity {
-  if (mergeKey && elements.some(isMap)) return (e) => (isMap(e) ? e[mergeKey] : undefined);
+  if (mergeKey && elements.some(isMap)) return (e) => (isMap(e) ? own(e, mergeKey) : undefined);
   return (e) => e;
 }
 
@@ -219,14 +235,14 @@ function mergeListElements(original: unknown[], patch: unknown[], field: PatchSc
   const plain: JsonMap[] = [];
   let replace = false;
   for (const element of patch as JsonMap[]) {
-    if (!(DIRECTIVE in element)) {
+    if (!Object.hasOwn(element, DIRECTIVE)) {
       plain.push(element);
       continue;
     }
     const directive = element[DIRECTIVE];
     if (directive === 'delete') {
-      if (!(key in element)) throw noMergeKey(element, key);
-      base = base.filter((e) => !sameValue(e[key], element[key]));
+      if (!Object.hasOwn(element, key)) throw noMergeKey(element, key);
+      base = base.filter((e) => !sameValue(own(e, key), element[key]));
     } else if (directive === 'replace') {
       replace = true;
     } else if (directive !== 'merge') {
@@ -246,8 +262,8 @@ function mergeListElements(original: unknown[], patch: unknown[], field: PatchSc
   const merged: unknown[] = [...base];
   const added: unknown[] = [];
   for (const element of plain) {
-    if (!(key in element)) throw noMergeKey(element, key);
-    const at = merged.findIndex((e) => sameValue((e as JsonMap)[key], element[key]));
+    if (!Object.hasOwn(element, key)) throw noMergeKey(element, key);
+    const at = merged.findIndex((e) => sameValue(own(e as JsonMap, key), element[key]));
     if (at >= 0) merged[at] = mergeMap(merged[at] as JsonMap, element, field.item);
     else {
       const value = valueFromPatch(element, field.item) ?? {};
@@ -255,7 +271,7 @@ function mergeListElements(original: unknown[], patch: unknown[], field: PatchSc
       added.push(value);
     }
   }
-  const id: Identity = (e) => (isMap(e) ? e[key] : undefined);
+  const id: Identity = (e) => (isMap(e) ? own(e, key) : undefined);
   return { merged, patchOrder: plain, serverOrder: base, added, deleted: original.length - base.length, id };
 }
 
@@ -304,10 +320,10 @@ function applySetElementOrder(original: JsonMap, patch: JsonMap, schema: PatchSc
     delete patch[directiveKey];
     const key = directiveKey.slice(SET_ORDER.length);
     if (!key || !Array.isArray(order)) throw badRequest('invalid patch format of setElementOrder list');
-    const field = mergingField(schema?.fields?.[key], order);
+    const field = mergingField(fieldOf(schema, key), order);
 
-    const current = original[key];
-    const patchList = patch[key];
+    const current = own(original, key);
+    const patchList = own(patch, key);
     const hasOriginal = current !== undefined && current !== null;
     const hasPatch = patchList !== undefined && patchList !== null;
     if (hasOriginal && !Array.isArray(current)) throw badRequest(`expected a list at ${key}, found ${show(current)}`);
@@ -334,7 +350,7 @@ function applySetElementOrder(original: JsonMap, patch: JsonMap, schema: PatchSc
     } else {
       continue;
     }
-    original[key] = orderMerged(merged, order, serverOrder, identityFor(mergeKey, [...merged, ...order]));
+    put(original, key, orderMerged(merged, order, serverOrder, identityFor(mergeKey, [...merged, ...order])));
     delete patch[key];
   }
 }
@@ -361,10 +377,10 @@ function mergingField(field: PatchSchema | undefined, order: unknown[]): PatchSc
 function validateAgainstOrder(patchList: unknown[], order: unknown[], mergeKey: string | undefined): void {
   if (order.length === 0 || patchList.length === 0) return;
   const id = identityFor(mergeKey, [...patchList, ...order]);
-  const elements = patchList.filter((e) => !(isMap(e) && DIRECTIVE in e));
+  const elements = patchList.filter((e) => !(isMap(e) && Object.hasOwn(e, DIRECTIVE)));
   if (mergeKey) {
     for (const e of [...elements, ...order]) {
-      if (!isMap(e) || !(mergeKey in e)) throw noMergeKey(e, mergeKey);
+      if (!isMap(e) || !Object.hasOwn(e, mergeKey)) throw noMergeKey(e, mergeKey);
     }
   }
   let p = 0;
