@@ -591,3 +591,20 @@ test('a __proto__ key is an ordinary key: nothing reaches Object.prototype', () 
   assert.deepEqual(JSON.parse(JSON.stringify(out.metadata.labels)), JSON.parse('{"a":"b","__proto__":{"x":1}}'));
   assert.deepEqual(Object.keys(out.metadata), ['labels', '__proto__']);
 });
+
+test('kubectl apply next to a container the server added: where the server-only one lands', () => {
+  const live = () => ({ spec: { containers: [{ name: 'a' }, { name: 'b' }, { name: 'injected' }] } });
+  // adding c: the server-only container stays after the applied ones
+  const added = smp(live(), {
+    spec: { '$setElementOrder/containers': [{ name: 'a' }, { name: 'b' }, { name: 'c' }], containers: [{ name: 'c' }] },
+  });
+  assert.deepEqual(added.spec.containers.map((c: any) => c.name), ['a', 'b', 'c', 'injected']);
+  // replacing a by c: upstream keeps the server-only container ahead of the new one
+  const swapped = smp(live(), {
+    spec: {
+      '$setElementOrder/containers': [{ name: 'b' }, { name: 'c' }],
+      containers: [{ name: 'c' }, { name: 'a', $patch: 'delete' }],
+    },
+  });
+  assert.deepEqual(swapped.spec.containers.map((c: any) => c.name), ['b', 'injected', 'c']);
+});
