@@ -171,6 +171,8 @@ export function runConformance(name: string, make: () => Promise<ConformanceSubj
     it('list at an old revision sees the state as it was', async (b, p) => {
       const a = await b.create(p + 'a', 'a1');
       await b.create(p + 'b', 'b1');
+      await b.create(p + 'early', 'x');
+      await b.delete(p + 'early');
       const then = await b.currentRevision();
       await b.update(p + 'a', 'a2', a.modRevision);
       await b.delete(p + 'b');

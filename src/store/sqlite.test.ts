@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { runConformance } from './conformance.ts';
 import { SqliteBackend, type SqliteBackendOptions } from './sqlite.ts';
@@ -79,6 +80,35 @@ test('sqlite: data, current and compact revision survive a restart', async () =>
       assert.equal(next.modRevision, d.revision + 1);
     } finally {
       await again.close();
+    }
+  } finally {
+    await t.cleanup();
+  }
+});
+
+test('sqlite: compaction keeps only what reads and watches above it need', async () => {
+  const t = await temp();
+  try {
+    const b = t.backend;
+    for (let i = 0; i < 10; i++) {
+      let kv = await b.create(`/c/${i}`, 'v0');
+      for (let j = 1; j <= 3; j++) kv = await b.update(`/c/${i}`, `v${j}`, kv.modRevision);
+    }
+    for (let i = 0; i < 5; i++) await b.delete(`/c/${i}`);
+    const mid = await b.currentRevision();
+    const last = await b.update('/c/9', 'v4', (await b.get('/c/9'))!.modRevision);
+    await b.compact(mid);
+    await b.close();
+    const db = new DatabaseSync(t.path);
+    try {
+      const rows = db.prepare('SELECT id, name, deleted, live FROM log ORDER BY id').all() as { id: number; name: string; deleted: number; live: number }[];
+      // Live keys 5..9 as of `mid` (the row /c/9 had then is kept: the write above `mid` points at it), plus the newer write.
+      assert.deepEqual(rows.map((r) => [r.name, r.deleted, r.live]), [
+        ['/c/5', 0, 1], ['/c/6', 0, 1], ['/c/7', 0, 1], ['/c/8', 0, 1], ['/c/9', 0, 0], ['/c/9', 0, 1],
+      ]);
+      assert.equal(rows.at(-1)?.id, last.modRevision);
+    } finally {
+      db.close();
     }
   } finally {
     await t.cleanup();
