@@ -1,0 +1,134 @@
+// The socket adapter: an HTTPS (or, for tests, plain HTTP) server that authenticates each
+// request, reads its body within the size limit, hands an ApiRequest to the API core and writes
+// the ApiResponse back, flushing headers of streams at once (client-go waits for them).
+
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { apiErrors } from '../base/errors.ts';
+import type { Logger } from '../base/log.ts';
+import type { Authenticator } from './authn/authenticator.ts';
+import { authRequestFrom } from './authn/authenticator.ts';
+import { type ApiRequest, type ApiResponse, isStreaming, jsonResponse, MAX_BODY_BYTES } from './request.ts';
+import { statusOf } from './status.ts';
+
+export interface Handler {
+  handle(req: ApiRequest): Promise<ApiResponse>;
+}
+
+export interface ListenOptions {
+  host: string;
+  port: number;
+  /** TLS options (key, cert, ca, requestCert); omit for plain HTTP (tests only). */
+  tls?: https.ServerOptions;
+  authenticator: Authenticator;
+  log: Logger;
+}
+
+export interface RunningServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const len = Number(req.headers['content-length'] ?? '0');
+    if (len > limit) {
+      reject(apiErrors.tooLarge(limit));
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (c: Buffer) => {
+      if (failed) return;
+      size += c.length;
+      if (size > limit) {
+        failed = true;
+        reject(apiErrors.tooLarge(limit));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (!failed) resolve(chunks.length ? Buffer.concat(chunks) : undefined);
+    });
+    req.on('error', (e) => {
+      if (!failed) reject(e);
+    });
+  });
+}
+
+function writeResponse(res: http.ServerResponse, out: ApiResponse, method: string): void {
+  if (isStreaming(out)) {
+    res.writeHead(out.status, out.headers);
+    res.flushHeaders();
+    res.socket?.setNoDelay(true);
+    out.stream({
+      write(chunk) {
+        if (!res.writableEnded && !res.destroyed) res.write(chunk);
+        return res.writableLength;
+      },
+      end() {
+        if (!res.writableEnded) res.end();
+      },
+    });
+    return;
+  }
+  const headers: Record<string, string | number> = { ...out.headers };
+  const body = out.body ?? '';
+  headers['content-length'] = Buffer.byteLength(body);
+  res.writeHead(out.status, headers);
+  res.end(method === 'HEAD' ? undefined : body);
+}
+
+export function listen(handler: Handler, opts: ListenOptions): Promise<RunningServer> {
+  const serve = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const ac = new AbortController();
+    res.on('close', () => ac.abort());
+    const url = new URL(req.url ?? '/', 'http://x');
+    try {
+      const user = opts.authenticator.authenticate(authRequestFrom(req));
+      const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await readBody(req, MAX_BODY_BYTES);
+      const headers: Record<string, string | undefined> = {};
+      for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+      let path: string;
+      try {
+        path = decodeURIComponent(url.pathname);
+      } catch {
+        path = url.pathname;
+      }
+      const apiReq: ApiRequest = { method: req.method ?? 'GET', path, query: url.searchParams, headers, body, signal: ac.signal };
+      if (user) apiReq.user = { name: user.name, uid: user.uid, groups: user.groups };
+      const out = await handler.handle(apiReq);
+      writeResponse(res, out, apiReq.method);
+    } catch (e) {
+      const err = e instanceof Error && 'httpCode' in e ? (e as never) : apiErrors.internal(String(e));
+      if (!res.headersSent) writeResponse(res, jsonResponse((err as { httpCode: number }).httpCode, statusOf(err)), req.method ?? 'GET');
+      else res.destroy();
+    }
+  };
+  const server = opts.tls ? https.createServer({ ...opts.tls, keepAlive: true }, serve) : http.createServer({ keepAlive: true }, serve);
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 70_000;
+  server.requestTimeout = 0; // watches and log follows are long-lived
+  if (opts.tls) (server as https.Server).on('tlsClientError', () => {});
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      const port = (server.address() as AddressInfo).port;
+      resolve({
+        port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeIdleConnections();
+            // Long-lived requests (watches) were ended by the API core's shutdown; drop what is left.
+            setTimeout(() => server.closeAllConnections(), 2000).unref();
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,119 @@
+// The transport-neutral request/response of the API core. The HTTPS server (https.ts) and the
+// in-process transport both speak these, so tests exercise real API semantics without a socket.
+
+import { apiErrors } from '../base/errors.ts';
+import { parse as parseYaml } from 'yaml';
+
+export interface RequestUser {
+  name: string;
+  uid?: string;
+  groups: string[];
+}
+
+export interface ApiRequest {
+  method: string;
+  /** Decoded URL path, e.g. `/api/v1/namespaces/default/pods`. */
+  path: string;
+  query: URLSearchParams;
+  /** Header names in lower case. */
+  headers: Record<string, string | undefined>;
+  /** The whole body (already size-checked by the transport), if any. */
+  body?: Buffer;
+  user?: RequestUser;
+  /** Aborted when the client goes away or the server shuts down. */
+  signal: AbortSignal;
+}
+
+/** Where a streaming response writes. `write` returns the bytes still buffered for this client. */
+export interface ResponseSink {
+  write(chunk: string): number;
+  end(): void;
+}
+
+export interface BufferedResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+}
+
+export interface StreamingResponse {
+  status: number;
+  headers?: Record<string, string>;
+  /** Called once the headers are on the wire; must eventually call sink.end(). */
+  stream(sink: ResponseSink): void;
+}
+
+export type ApiResponse = BufferedResponse | StreamingResponse;
+
+export function isStreaming(r: ApiResponse): r is StreamingResponse {
+  return typeof (r as StreamingResponse).stream === 'function';
+}
+
+/** Request bodies over this size get 413 (the apiserver's limit for object writes). */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export const JSON_TYPE = 'application/json';
+
+export function jsonResponse(status: number, obj: unknown, extra?: Record<string, string>): BufferedResponse {
+  return { status, headers: { 'content-type': JSON_TYPE, ...extra }, body: JSON.stringify(obj) };
+}
+
+/** The media type of the body, lower-cased, without parameters (`application/json`). Missing → JSON
+ *  (kubectl scale --current-replicas sends PUT without Content-Type). */
+export function bodyMediaType(req: ApiRequest): string {
+  const ct = req.headers['content-type'];
+  if (!ct) return JSON_TYPE;
+  return ct.split(';')[0]!.trim().toLowerCase();
+}
+
+/** Decode a JSON or YAML request body into a value. Malformed → 400; other media types → 415. */
+export function decodeBody(req: ApiRequest, allowed: string[] = [JSON_TYPE, 'application/yaml']): unknown {
+  const type = bodyMediaType(req);
+  if (!allowed.includes(type)) throw apiErrors.unsupportedMediaType(type);
+  const text = req.body ? req.body.toString('utf8') : '';
+  if (text.trim() === '') throw apiErrors.badRequest('the request body is empty; expected a JSON or YAML object');
+  if (type === 'application/yaml' || type === 'application/apply-patch+yaml') {
+    try {
+      return parseYaml(text, { maxAliasCount: 100 });
+    } catch (e) {
+      throw apiErrors.badRequest(`error converting YAML to JSON: ${(e as Error).message}`);
+    }
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw apiErrors.badRequest(`error decoding JSON body: ${(e as Error).message}`);
+  }
+}
+
+/** Decode a body that must be a JSON object. */
+export function decodeObjectBody(req: ApiRequest, allowed?: string[]): Record<string, any> {
+  const v = decodeBody(req, allowed);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    throw apiErrors.badRequest('the request body must be a JSON or YAML object');
+  }
+  return v as Record<string, any>;
+}
+
+/** Parse an integer query parameter; absent → undefined; bad → 400. */
+export function intParam(req: ApiRequest, name: string): number | undefined {
+  const v = req.query.get(name);
+  if (v === null || v === '') return undefined;
+  if (!/^-?\d+$/.test(v)) throw apiErrors.badRequest(`invalid value for ${name}: "${v}" is not an integer`);
+  return Number(v);
+}
+
+export function boolParam(req: ApiRequest, name: string): boolean {
+  const v = req.query.get(name);
+  return v === 'true' || v === '1';
+}
+
+/** True when the Accept header asks for a server-side Table (kubectl get). */
+export function wantsTable(req: ApiRequest): boolean {
+  const accept = req.headers['accept'] ?? '';
+  for (const part of accept.split(',')) {
+    const p = part.replace(/\s+/g, '');
+    if (p.startsWith('application/json') && p.includes('as=Table') && p.includes('g=meta.k8s.io')) return true;
+  }
+  return false;
+}

@@ -1,0 +1,264 @@
+// REST verbs for one resource: decodes an ApiRequest into calls on the ResourceStore and encodes
+// what comes back (objects, lists, Tables, watch streams, Status). Subresources with their own
+// wire shape (scale, binding, eviction) live in subresources.ts.
+
+import { apiErrors, ApiError } from '../base/errors.ts';
+import type { KubeObject, ResourceDef } from '../api/types.ts';
+import { apiVersionOf } from '../api/types.ts';
+import {
+  type ApiRequest,
+  type ApiResponse,
+  boolParam,
+  bodyMediaType,
+  decodeObjectBody,
+  intParam,
+  jsonResponse,
+  wantsTable,
+} from './request.ts';
+import type { ResourceRequestInfo } from './router.ts';
+import type { ResourceStore, DeleteOptions } from './registry/store.ts';
+import { applyPatch, PATCH_TYPES } from './patch.ts';
+import { successStatus } from './status.ts';
+import { buildTable } from './tables/table.ts';
+import { objectFilter } from './filters.ts';
+import { serveWatch } from './watch.ts';
+import { TooOldResourceVersionError, ContinueExpiredError } from './watchcache/cache.ts';
+
+export interface RestContext {
+  now(): Date;
+}
+
+function dryRun(req: ApiRequest, bodyDryRun?: unknown): boolean {
+  const q = req.query.getAll('dryRun');
+  const all = [...q, ...(Array.isArray(bodyDryRun) ? bodyDryRun : [])];
+  for (const v of all) {
+    if (v !== 'All') throw apiErrors.badRequest(`invalid dry run value "${v}": supported values are "All"`);
+  }
+  return all.length > 0;
+}
+
+/** Object kind/apiVersion in a body must match the URL's resource when given. */
+function checkTypeMeta(def: ResourceDef, obj: Record<string, any>): void {
+  const want = apiVersionOf(def);
+  if (obj.kind !== undefined && obj.kind !== def.kind) {
+    throw apiErrors.badRequest(`the kind of the provided object (${obj.kind}) does not match the resource (${def.kind})`);
+  }
+  if (obj.apiVersion !== undefined && obj.apiVersion !== want) {
+    throw apiErrors.badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${want})`);
+  }
+  if (obj.metadata !== undefined && (obj.metadata === null || typeof obj.metadata !== 'object' || Array.isArray(obj.metadata))) {
+    throw apiErrors.badRequest('metadata must be a JSON object');
+  }
+}
+
+function objectResponse(req: ApiRequest, store: ResourceStore, status: number, obj: KubeObject, ctx: RestContext): ApiResponse {
+  if (wantsTable(req)) {
+    return jsonResponse(status, buildTable(store.def, [obj], { now: ctx.now(), includeObject: includeObjectParam(req) }));
+  }
+  return jsonResponse(status, obj);
+}
+
+function includeObjectParam(req: ApiRequest): 'None' | 'Metadata' | 'Object' {
+  const v = req.query.get('includeObject');
+  if (v === 'None' || v === 'Object' || v === 'Metadata') return v;
+  if (v) throw apiErrors.badRequest(`invalid includeObject "${v}": supported values are None, Metadata, Object`);
+  return 'Metadata';
+}
+
+/** Dispatch a request for a resource collection or object (no subresource). */
+export async function handleResource(
+  req: ApiRequest,
+  info: ResourceRequestInfo,
+  store: ResourceStore,
+  ctx: RestContext,
+): Promise<ApiResponse> {
+  const def = store.def;
+  const ns = def.namespaced ? info.namespace : undefined;
+  if (!def.namespaced && info.namespace !== undefined) {
+    throw apiErrors.notFound('', def.plural, info.name ?? '');
+  }
+  const isWatch = info.legacyWatch || boolParam(req, 'watch');
+  switch (req.method) {
+    case 'GET':
+      if (isWatch) return serveWatch(req, store, ns, info.name, ctx);
+      if (info.name === undefined) return list(req, store, ns, ctx);
+      return objectResponse(req, store, 200, await store.get(ns, info.name), ctx);
+    case 'POST': {
+      if (info.name !== undefined) throw apiErrors.methodNotAllowed(`POST is not supported on a named ${def.plural} object`);
+      if (def.namespaced && ns === undefined) {
+        throw apiErrors.badRequest(`${def.plural} is namespaced: POST to /namespaces/<namespace>/${def.plural}`);
+      }
+      const body = decodeObjectBody(req);
+      checkTypeMeta(def, body);
+      const created = await store.create(ns, body as KubeObject, { dryRun: dryRun(req) });
+      return objectResponse(req, store, 201, created, ctx);
+    }
+    case 'PUT': {
+      if (info.name === undefined) throw apiErrors.methodNotAllowed(`PUT needs an object name`);
+      const body = decodeObjectBody(req);
+      checkTypeMeta(def, body);
+      const updated = await store.guaranteedUpdate(ns, info.name, () => body as KubeObject, { dryRun: dryRun(req) });
+      return objectResponse(req, store, 200, updated, ctx);
+    }
+    case 'PATCH': {
+      if (info.name === undefined) throw apiErrors.methodNotAllowed(`PATCH needs an object name`);
+      const out = await patchObject(req, store, ns, info.name, undefined);
+      return objectResponse(req, store, 200, out, ctx);
+    }
+    case 'DELETE':
+      if (info.name === undefined) return deleteCollection(req, store, ns, ctx);
+      return deleteOne(req, store, ns, info.name);
+    default:
+      throw apiErrors.methodNotAllowed(`method ${req.method} is not supported`);
+  }
+}
+
+/** PATCH of an object or its status: apply the patch to the current object, then update. */
+export async function patchObject(
+  req: ApiRequest,
+  store: ResourceStore,
+  ns: string | undefined,
+  name: string,
+  subresource: string | undefined,
+): Promise<KubeObject> {
+  const type = bodyMediaType(req);
+  if (!(PATCH_TYPES as readonly string[]).includes(type)) {
+    throw new ApiError(415, 'UnsupportedMediaType', `the server does not support patch type ${type}: supported types are ${PATCH_TYPES.join(', ')}`);
+  }
+  const text = req.body?.toString('utf8') ?? '';
+  if (text.trim() === '') throw apiErrors.badRequest('the patch body is empty');
+  return store.guaranteedUpdate(
+    ns,
+    name,
+    (current) => {
+      const rv = current.metadata.resourceVersion;
+      const patched = applyPatch(type, current, text, store.def) as KubeObject;
+      if (patched === null || typeof patched !== 'object' || Array.isArray(patched)) {
+        throw apiErrors.badRequest('the patch must leave a JSON object');
+      }
+      checkTypeMeta(store.def, patched);
+      patched.metadata ??= {};
+      // Only a resourceVersion the patch itself names is a precondition.
+      if (patched.metadata.resourceVersion === rv) delete patched.metadata.resourceVersion;
+      return patched;
+    },
+    { dryRun: dryRun(req), subresource },
+  );
+}
+
+function parseDeleteOptions(req: ApiRequest): DeleteOptions {
+  let body: Record<string, any> = {};
+  if (req.body && req.body.length > 0 && req.body.toString('utf8').trim() !== '') {
+    body = decodeObjectBody(req);
+    if (body.kind !== undefined && body.kind !== 'DeleteOptions') {
+      throw apiErrors.badRequest(`the body of a DELETE must be DeleteOptions, not ${body.kind}`);
+    }
+  }
+  const opts: DeleteOptions = { dryRun: dryRun(req, body.dryRun) };
+  const grace = intParam(req, 'gracePeriodSeconds') ?? body.gracePeriodSeconds;
+  if (grace !== undefined && grace !== null) {
+    if (typeof grace !== 'number' || !Number.isInteger(grace)) throw apiErrors.badRequest('gracePeriodSeconds must be an integer');
+    opts.gracePeriodSeconds = grace;
+  }
+  const policy = req.query.get('propagationPolicy') ?? body.propagationPolicy;
+  if (policy !== undefined && policy !== null) {
+    if (!['Orphan', 'Background', 'Foreground'].includes(policy)) {
+      throw apiErrors.badRequest(`propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`);
+    }
+    opts.propagationPolicy = policy;
+  }
+  const orphan = req.query.get('orphanDependents') ?? body.orphanDependents;
+  if (orphan !== undefined && orphan !== null) opts.orphanDependents = orphan === true || orphan === 'true';
+  if (body.preconditions) opts.preconditions = body.preconditions;
+  return opts;
+}
+
+async function deleteOne(req: ApiRequest, store: ResourceStore, ns: string | undefined, name: string): Promise<ApiResponse> {
+  const res = await store.delete(ns, name, parseDeleteOptions(req));
+  // Upstream answers 200 with the object while it is only marked (and always for pods),
+  // and a Success Status once a non-pod object is gone.
+  if (!res.deleted || store.def.kind === 'Pod') return jsonResponse(200, res.object);
+  return jsonResponse(
+    200,
+    successStatus({ name, group: store.def.group || undefined, kind: store.def.plural, uid: res.object.metadata.uid }),
+  );
+}
+
+async function deleteCollection(req: ApiRequest, store: ResourceStore, ns: string | undefined, ctx: RestContext): Promise<ApiResponse> {
+  const opts = parseDeleteOptions(req);
+  const filter = objectFilter(store.def, req.query.get('labelSelector'), req.query.get('fieldSelector'));
+  const listed = await store.list({ namespace: ns, filter });
+  const items: KubeObject[] = [];
+  for (const obj of listed.items) {
+    try {
+      const r = await store.delete(obj.metadata.namespace, obj.metadata.name!, opts);
+      items.push(r.object);
+    } catch (e) {
+      if (e instanceof ApiError && e.httpCode === 404) continue; // deleted meanwhile
+      throw e;
+    }
+  }
+  void ctx;
+  return jsonResponse(200, {
+    kind: store.def.listKind,
+    apiVersion: apiVersionOf(store.def),
+    metadata: {},
+    items,
+  });
+}
+
+async function list(req: ApiRequest, store: ResourceStore, ns: string | undefined, ctx: RestContext): Promise<ApiResponse> {
+  const def = store.def;
+  const filter = objectFilter(def, req.query.get('labelSelector'), req.query.get('fieldSelector'));
+  const limit = intParam(req, 'limit');
+  if (limit !== undefined && limit < 0) throw apiErrors.badRequest('limit must not be negative');
+  const cont = req.query.get('continue') ?? undefined;
+  const rv = req.query.get('resourceVersion') ?? undefined;
+  const rvm = req.query.get('resourceVersionMatch') ?? undefined;
+  if (rvm !== undefined && rvm !== 'NotOlderThan' && rvm !== 'Exact') {
+    throw apiErrors.badRequest(`resourceVersionMatch: Unsupported value: "${rvm}": supported values: "Exact", "NotOlderThan"`);
+  }
+  if (cont && rv && rv !== '0') throw apiErrors.badRequest('specifying resource version is not allowed when using continue');
+  let result;
+  try {
+    result = await store.list({
+      namespace: ns,
+      filter,
+      limit: limit || undefined,
+      continueToken: cont || undefined,
+      resourceVersion: rv,
+      resourceVersionMatch: rvm as 'NotOlderThan' | 'Exact' | undefined,
+    });
+  } catch (e) {
+    if (e instanceof ContinueExpiredError) {
+      throw new ApiError(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
+    }
+    if (e instanceof TooOldResourceVersionError) throw apiErrors.expired(e.message);
+    throw e;
+  }
+  if (wantsTable(req)) {
+    return jsonResponse(
+      200,
+      buildTable(def, result.items, {
+        now: ctx.now(),
+        includeObject: includeObjectParam(req),
+        resourceVersion: result.resourceVersion,
+        continue: result.continueToken,
+        remainingItemCount: result.remainingItemCount,
+      }),
+    );
+  }
+  const metadata: Record<string, unknown> = { resourceVersion: result.resourceVersion };
+  if (result.continueToken) metadata.continue = result.continueToken;
+  if (result.remainingItemCount !== undefined) metadata.remainingItemCount = result.remainingItemCount;
+  return encodeList(store, metadata, result.items);
+}
+
+/** Encode a list; items are read-only cached objects whose JSON the cache memoizes. */
+function encodeList(store: ResourceStore, metadata: Record<string, unknown>, items: KubeObject[]): ApiResponse {
+  const def = store.def;
+  const head = `{"kind":${JSON.stringify(def.listKind)},"apiVersion":${JSON.stringify(apiVersionOf(def))},"metadata":${JSON.stringify(metadata)},"items":[`;
+  const parts: string[] = new Array(items.length);
+  for (let i = 0; i < items.length; i++) parts[i] = store.cache.objectJson(items[i]!);
+  return { status: 200, headers: { 'content-type': 'application/json' }, body: head + parts.join(',') + ']}' };
+}

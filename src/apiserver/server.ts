@@ -1,0 +1,170 @@
+// The API server core: builds one ResourceStore per served resource (sharing one WatchCache per
+// storage prefix), then answers ApiRequests: health, version, discovery, and the REST verbs.
+// Transport-free: https.ts puts it on a socket, tests call handle() directly.
+//
+// Request path: authn (by the transport) → 401 unless authenticated → route → discovery or
+// resource handler → errors mapped to Status in exactly one place (toApiError/statusOf).
+
+import type { Backend } from '../store/backend.ts';
+import type { KubeObject, ResourceDef } from '../api/types.ts';
+import { RESOURCES, storagePrefix } from '../api/resources.ts';
+import { apiErrors, ApiError } from '../base/errors.ts';
+import type { Logger } from '../base/log.ts';
+import { type ApiRequest, type ApiResponse, jsonResponse } from './request.ts';
+import { parseApiPath } from './router.ts';
+import { Discovery } from './discovery.ts';
+import { ResourceStore, type Clock, type NamespaceGate } from './registry/store.ts';
+import { handleResource, type RestContext } from './rest.ts';
+import { handleSubresource } from './subresources.ts';
+import { statusOf, toApiError } from './status.ts';
+import { WatchCache } from './watchcache/cache.ts';
+
+export interface ApiServerOptions {
+  backend: Backend;
+  clock?: Clock;
+  log: Logger;
+  /** Events kept per resource for watch replay (default 10000). */
+  watchCacheSize?: number;
+  resources?: readonly ResourceDef[];
+}
+
+export const VERSION_INFO = {
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.0-skiff',
+  gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean',
+  buildDate: '2026-11-22T00:00:00Z',
+  goVersion: 'n/a (skiff on Node.js)',
+  compiler: 'skiff',
+  platform: `linux/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+};
+
+/** Namespaces that always exist, created at first start. */
+const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz']);
+
+export class ApiServer {
+  private readonly stores = new Map<string, ResourceStore>();
+  private readonly caches: WatchCache[] = [];
+  private readonly discovery: Discovery;
+  private readonly ctx: RestContext;
+  private readonly log: Logger;
+  private readonly backend: Backend;
+  private readonly abort = new AbortController();
+  private ready = false;
+  private extraReadyCheck: () => boolean = () => true;
+
+  private constructor(opts: ApiServerOptions) {
+    const clock = opts.clock ?? { now: () => new Date() };
+    this.log = opts.log;
+    this.backend = opts.backend;
+    this.ctx = { now: () => clock.now() };
+    const resources = opts.resources ?? RESOURCES;
+    this.discovery = new Discovery(resources);
+    const cacheByPrefix = new Map<string, WatchCache>();
+    const gate: NamespaceGate = { checkWritable: (ns) => this.checkNamespace(ns) };
+    for (const def of resources) {
+      const prefix = storagePrefix(def);
+      let cache = cacheByPrefix.get(prefix);
+      if (!cache) {
+        cache = new WatchCache({ backend: opts.backend, prefix, historySize: opts.watchCacheSize });
+        cacheByPrefix.set(prefix, cache);
+        this.caches.push(cache);
+      }
+      this.stores.set(`${def.group}/${def.version}/${def.plural}`, new ResourceStore({ def, backend: opts.backend, cache, clock, namespaces: gate }));
+    }
+  }
+
+  /** Build the server, fill every watch cache and create the system namespaces. */
+  static async start(opts: ApiServerOptions): Promise<ApiServer> {
+    const s = new ApiServer(opts);
+    await Promise.all(s.caches.map((c) => c.start(s.abort.signal)));
+    await s.bootstrap();
+    return s;
+  }
+
+  /** Readiness also waits for the caller's own condition (e.g. the kubeconfig is written). */
+  setReady(extra: () => boolean = () => true): void {
+    this.extraReadyCheck = extra;
+    this.ready = true;
+  }
+
+  store(group: string, version: string, plural: string): ResourceStore | undefined {
+    return this.stores.get(`${group}/${version}/${plural}`);
+  }
+
+  private async bootstrap(): Promise<void> {
+    const namespaces = this.store('', 'v1', 'namespaces')!;
+    for (const name of SYSTEM_NAMESPACES) {
+      if (namespaces.cache.get(namespaces.key(undefined, name))) continue;
+      try {
+        await namespaces.create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+        this.log.info('created namespace', { name });
+      } catch (e) {
+        if (toApiError(e).httpCode !== 409) throw e;
+      }
+    }
+  }
+
+  private async checkNamespace(ns: string): Promise<void> {
+    const namespaces = this.store('', 'v1', 'namespaces')!;
+    let obj: KubeObject | undefined = namespaces.cache.get(namespaces.key(undefined, ns));
+    if (!obj) {
+      try {
+        obj = await namespaces.get(undefined, ns);
+      } catch {
+        throw apiErrors.notFound('', 'namespaces', ns);
+      }
+    }
+    if (obj.metadata.deletionTimestamp || obj.status?.phase === 'Terminating') {
+      throw apiErrors.forbidden(`unable to create new content in namespace ${ns} because it is being terminated`);
+    }
+  }
+
+  /** Answer one request. Never throws: failures become Status responses. */
+  async handle(req: ApiRequest): Promise<ApiResponse> {
+    try {
+      return await this.route(req);
+    } catch (e) {
+      const err = toApiError(e);
+      if (err.httpCode >= 500) this.log.error('request failed', { method: req.method, path: req.path, error: String((e as Error)?.stack ?? e) });
+      const headers: Record<string, string> = {};
+      if (err.details?.retryAfterSeconds) headers['retry-after'] = String(err.details.retryAfterSeconds);
+      else if (err.httpCode === 429 || err.httpCode === 503) headers['retry-after'] = '1';
+      return jsonResponse(err.httpCode, statusOf(err), headers);
+    }
+  }
+
+  private async route(req: ApiRequest): Promise<ApiResponse> {
+    const path = req.path;
+    if (PUBLIC_PATHS.has(path)) return this.health(path);
+    if (!req.user) throw apiErrors.unauthorized();
+    if (path === '/version' || path === '/version/') return jsonResponse(200, VERSION_INFO);
+    const disc = this.discovery.serve(req);
+    if (disc) return disc;
+    const p = parseApiPath(path);
+    if (p.type !== 'resource') throw apiErrors.notFound('', '', path);
+    const info = p.info;
+    const store = this.store(info.group, info.version, info.resource);
+    if (!store) {
+      throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    }
+    if (info.subresource) return handleSubresource(req, info, store, this.ctx);
+    return handleResource(req, info, store, this.ctx);
+  }
+
+  private health(path: string): ApiResponse {
+    if (path === '/readyz' && !(this.ready && this.extraReadyCheck())) {
+      return { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: '[-]skiff-ready failed: not ready yet\nreadyz check failed' };
+    }
+    return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'ok' };
+  }
+
+  /** Stop caches and watches. The caller closes the backend. */
+  async close(): Promise<void> {
+    this.ready = false;
+    this.abort.abort();
+  }
+}
