@@ -15,7 +15,6 @@ const GENERATION_KINDS = new Set([
   'CronJob',
   'HorizontalPodAutoscaler',
   'PodDisruptionBudget',
-  'Pod',
 ]);
 
 /** Kinds whose status the client may set on create (the node agent registers Nodes with status). */

@@ -1,0 +1,48 @@
+// Entry point of the `skiff` command: picks the subcommand and reports usage errors plainly.
+
+import { runServer } from './server.ts';
+import { FlagError } from './flags.ts';
+
+const USAGE = `Usage: skiff <command> [flags]
+
+Commands:
+  server     run a one-node cluster (API server with an embedded datastore)
+  version    print the version
+
+Run 'skiff <command> --help' for the flags of a command.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...args] = argv;
+  switch (cmd) {
+    case 'server':
+      await runServer(args);
+      return -1; // keeps running until a signal
+    case 'version':
+      process.stdout.write('skiff v0.1.0 (Kubernetes API v1.32)\n');
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return 0;
+    default:
+      process.stderr.write(`skiff: unknown command "${cmd}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err) => {
+    if (err instanceof FlagError) {
+      process.stderr.write(`skiff: ${err.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`skiff: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

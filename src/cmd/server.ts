@@ -1,0 +1,95 @@
+// `skiff server`: the apiserver (later also scheduler, controllers and the local agent) in one
+// process. Wiring only: data dir, datastore, PKI, token file, HTTPS listener, kubeconfig,
+// readiness, and a clean stop on SIGINT/SIGTERM.
+
+import { mkdir } from 'node:fs/promises';
+import * as path from 'node:path';
+import { openBackend } from '../store/open.ts';
+import { ApiServer } from '../apiserver/server.ts';
+import { listen } from '../apiserver/https.ts';
+import { ensurePki, tlsServerOptions } from '../apiserver/authn/pki.ts';
+import { UnionAuthenticator, X509Authenticator } from '../apiserver/authn/authenticator.ts';
+import { ensureTokenFile, loadTokenFile } from '../apiserver/authn/tokens.ts';
+import { renderKubeconfig, writeKubeconfig } from '../apiserver/authn/kubeconfig.ts';
+import { consoleLogger, type LogLevel } from '../base/log.ts';
+import { parseFlags } from './flags.ts';
+
+export const SERVER_FLAGS = {
+  'data-dir': 'string',
+  port: 'int',
+  'bind-address': 'string',
+  datastore: 'string',
+  'disable-agent': 'bool',
+  'tls-san': 'list',
+  'token-file': 'string',
+  'watch-cache-size': 'int',
+  'log-level': 'string',
+  help: 'bool',
+} as const;
+
+export const SERVER_USAGE = `Usage: skiff server [flags]
+
+Runs a one-node cluster: the Kubernetes API server on HTTPS with an embedded datastore.
+
+Flags:
+  --data-dir DIR          state, certificates and kubeconfig (default /var/lib/skiff)
+  --port N                HTTPS port (default 6443)
+  --bind-address ADDR     address to listen on (default 0.0.0.0)
+  --datastore URL         sqlite://<path> (default sqlite://<data-dir>/state.db), etcd://host:port[,host:port], memory://
+  --disable-agent         do not run the local node agent (there is none yet in this version)
+  --tls-san HOST          extra name or IP for the serving certificate (repeatable)
+  --token-file FILE       bearer tokens, CSV token,user,uid,"group1,group2" (default <data-dir>/token.csv)
+  --watch-cache-size N    watch events kept per resource for replay (default 10000)
+  --log-level LEVEL       debug, info, warn, error (default info)
+`;
+
+export async function runServer(args: string[]): Promise<void> {
+  const { flags } = parseFlags(args, SERVER_FLAGS);
+  if (flags.help) {
+    process.stdout.write(SERVER_USAGE);
+    return;
+  }
+  const dataDir = path.resolve((flags['data-dir'] as string | undefined) ?? '/var/lib/skiff');
+  const port = (flags.port as number | undefined) ?? 6443;
+  const bind = (flags['bind-address'] as string | undefined) ?? '0.0.0.0';
+  const datastore = (flags.datastore as string | undefined) ?? `sqlite://${path.join(dataDir, 'state.db')}`;
+  const log = consoleLogger('skiff', ((flags['log-level'] as string | undefined) ?? 'info') as LogLevel);
+
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const backend = await openBackend(datastore, { dataDir });
+  const pki = await ensurePki(path.join(dataDir, 'tls'), { hosts: (flags['tls-san'] as string[] | undefined) ?? [] });
+  const tokenFile = (flags['token-file'] as string | undefined) ?? path.join(dataDir, 'token.csv');
+  await ensureTokenFile(tokenFile);
+  const authenticator = new UnionAuthenticator([new X509Authenticator(), await loadTokenFile(tokenFile)]);
+
+  const api = await ApiServer.start({ backend, log: log.child('apiserver'), watchCacheSize: flags['watch-cache-size'] as number | undefined });
+  const running = await listen(api, { host: bind, port, tls: tlsServerOptions(pki), authenticator, log: log.child('https') });
+
+  const host = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
+  const kubeconfigPath = path.join(dataDir, 'kubeconfig.yaml');
+  await writeKubeconfig(
+    kubeconfigPath,
+    renderKubeconfig({
+      server: `https://${host.includes(':') ? `[${host}]` : host}:${running.port}`,
+      caPem: pki.caCertPem,
+      user: { clientCertPem: pki.adminCertPem, clientKeyPem: pki.adminKeyPem },
+    }),
+  );
+  api.setReady();
+  log.info('skiff server is ready', { port: running.port, datastore: datastore.replace(/\/\/.*@/, '//***@'), kubeconfig: kubeconfigPath });
+  process.stdout.write(`skiff server ready on https://${host}:${running.port}\nexport KUBECONFIG=${kubeconfigPath}\n`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('stopping', { signal });
+    await api.close();
+    await running.close();
+    await backend.close();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
