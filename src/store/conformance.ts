@@ -408,6 +408,32 @@ export function runConformance(name: string, make: () => Promise<ConformanceSubj
       }
     });
 
+    it('a watch whose onEvents throws ends with onError(that error)', async (b, p) => {
+      const ac = new AbortController();
+      const boom = new Error('consumer failed');
+      const seen: string[] = [];
+      const ended = new Promise<Error>((resolve) => {
+        b.watch(p, { signal: ac.signal }, {
+          onEvents: (evs) => {
+            seen.push(...evs.map((e) => e.kv.key));
+            throw boom;
+          },
+          onError: resolve,
+        });
+      });
+      const control = record(b, p);
+      try {
+        await b.create(p + 'a', '1');
+        assert.equal(await ended, boom);
+        await b.create(p + 'b', '2');
+        await control.until(2);
+        assert.deepEqual(seen, [p + 'a']);
+      } finally {
+        ac.abort();
+        control.stop();
+      }
+    });
+
     it('close is idempotent', async (b) => {
       await b.close();
       await b.close();

@@ -9,8 +9,8 @@
 // - watch: an etcd watch with start_revision and prev_kv. The client reconnects and resumes on
 //   its own; we pin its resume point to the last delivered revision + 1 and drop anything at
 //   or below it, so a reconnect can neither skip nor repeat events.
-// - A watch "from now" holds back this backend's writes until etcd acknowledged the watch, so
-//   a write issued after watch() returned is always seen by it.
+// - A new watch holds back this backend's writes until etcd acknowledged it (at most 5 s), so
+//   a write issued after watch() returned is always seen by a watch "from now".
 // - etcd 3.4 cannot report its compaction revision directly: compactRevision() probes reads
 //   at a revision (a read below it fails) with a binary search, cached as a lower bound.
 // Auto-compaction is etcd's own (--auto-compaction-*) unless retainRevisions is set here.
@@ -29,6 +29,8 @@ export interface EtcdBackendOptions extends BackendOptions {
 
 const COMPACTED = 'required revision has been compacted';
 const FUTURE = 'required revision is a future revision';
+/** Longest a write waits for etcd to acknowledge a new watch (it proceeds anyway after). */
+const WATCH_ACK_WAIT_MS = 5000;
 
 export class EtcdBackend implements Backend {
   private readonly client: Etcd3;
@@ -245,9 +247,14 @@ export class EtcdBackend implements Backend {
     if (this.closed) throw new Error('etcd store is closed');
   }
 
+  /** Writes wait (bounded) for watches being established, see the header. */
   private async beforeWrite(): Promise<void> {
     this.check();
-    if (this.starting.size > 0) await Promise.all(this.starting);
+    if (this.starting.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, WATCH_ACK_WAIT_MS)));
+    await Promise.race([Promise.all(this.starting), bound]);
+    clearTimeout(timer);
   }
 
   private async readable(revision: number): Promise<boolean> {
