@@ -56,7 +56,12 @@ export async function runServer(args: string[]): Promise<void> {
   const log = consoleLogger('skiff', ((flags['log-level'] as string | undefined) ?? 'info') as LogLevel);
 
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const backend = await openBackend(datastore, { dataDir });
+  // Keep 10k revisions of history on every backend (etcd too: skiff compacts it, as kube-apiserver does).
+  const backend = await openBackend(datastore, {
+    dataDir,
+    retainRevisions: 10_000,
+    onError: (err) => log.error('datastore background error', { error: String(err) }),
+  });
   const pki = await ensurePki(path.join(dataDir, 'tls'), { hosts: (flags['tls-san'] as string[] | undefined) ?? [] });
   const tokenFile = (flags['token-file'] as string | undefined) ?? path.join(dataDir, 'token.csv');
   await ensureTokenFile(tokenFile);
