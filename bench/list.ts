@@ -1,0 +1,144 @@
+// Benchmark 2: LIST of many pods. Creates N pods (10k by default), then times, on one
+// keep-alive connection, the whole response (first byte sent → last byte received) of
+// GET /api/v1/pods as JSON, its first page with ?limit=500, and the server-side Table form;
+// p50 over several runs after two unmeasured ones. Beside it the raw backend's list of the same
+// prefix (same values) in the bench process.
+
+import type { BenchBackend, ServerUnderTest } from './lib/backends.ts';
+import { KubeClient } from './lib/client.ts';
+import { describeConditions } from './lib/conditions.ts';
+import { drive } from './lib/drive.ts';
+import { coreKeyFn, ensureNamespace, nameTemplate } from './lib/k8s.ts';
+import { podBodyFactory } from './lib/pod.ts';
+import { readMemory } from './lib/procs.ts';
+import { section, type Check, type Out } from './lib/report.ts';
+import { mb, ms, rate, summarize, table, verdict } from './lib/stats.ts';
+
+export interface ListOptions {
+  pods: number;
+  /** Measured runs per form (after 2 unmeasured). */
+  runs: number;
+}
+
+const NS = 'bench-list';
+const TARGET_MS = 150;
+const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io';
+const WARM_RUNS = 2;
+const FILL_CLIENTS = 32;
+
+interface Form {
+  name: string;
+  times: number[];
+  bytes: number;
+  items: string;
+}
+
+async function timeRuns(runs: number, once: () => Promise<{ bytes: number; items: string }>): Promise<Omit<Form, 'name'>> {
+  let last = { bytes: 0, items: '' };
+  for (let i = 0; i < WARM_RUNS; i++) last = await once();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    last = await once();
+    times.push(performance.now() - t0);
+  }
+  return { times, ...last };
+}
+
+export async function benchList(be: BenchBackend, opts: ListOptions, out: Out): Promise<Check[]> {
+  const checks: Check[] = [];
+  const makeBody = podBodyFactory(NS);
+  section(
+    out,
+    `list: backend ${be.name}`,
+    describeConditions({
+      backend: be.name,
+      sizes: `${opts.pods} pods (${Buffer.byteLength(makeBody('p-000000'))}-byte manifests) in one namespace; p50 of ${opts.runs} runs after ${WARM_RUNS} unmeasured`,
+      method: 'one keep-alive HTTPS connection; time = request sent → whole body received (not parsed)',
+    }),
+  );
+
+  const forms: Form[] = [];
+  let storedTemplate: ((name: string) => string) | undefined;
+  let srv: ServerUnderTest | undefined;
+  try {
+    srv = await be.startServer();
+    const client = new KubeClient(srv.creds, { maxSockets: FILL_CLIENTS });
+    await ensureNamespace(client, NS);
+    const fill = await drive(FILL_CLIENTS, opts.pods, async (i) => {
+      const res = await client.request('POST', `/api/v1/namespaces/${NS}/pods`, makeBody(`p-${i}`));
+      if (res.status !== 201) throw new Error(`create p-${i} → ${res.status}: ${res.body.toString('utf8').slice(0, 300)}`);
+    });
+    out(`filled ${opts.pods} pods in ${ms(fill.wallMs)} (${rate((fill.latencies.length * 1000) / fill.wallMs)} at ${FILL_CLIENTS} clients)`);
+    storedTemplate = nameTemplate(await client.json<Record<string, unknown>>('GET', `/api/v1/namespaces/${NS}/pods/p-0`));
+    client.close();
+
+    const one = new KubeClient(srv.creds, { maxSockets: 1 });
+    const get = (path: string, accept = 'application/json', count: (body: Buffer) => string) => async () => {
+      const res = await one.request('GET', path, undefined, { accept });
+      if (res.status !== 200) throw new Error(`GET ${path} → ${res.status}: ${res.body.toString('utf8').slice(0, 300)}`);
+      return { bytes: res.body.length, items: count(res.body) };
+    };
+    const countItems = (body: Buffer) => String((JSON.parse(body.toString('utf8')) as { items: unknown[] }).items.length);
+    const countRows = (body: Buffer) => String((JSON.parse(body.toString('utf8')) as { rows: unknown[] }).rows.length);
+    // The item count is checked once (parsing is not part of the timing).
+    const checked = async (name: string, path: string, accept: string | undefined, count: (b: Buffer) => string) => {
+      const counted = await get(path, accept, count)();
+      const timed = await timeRuns(opts.runs, get(path, accept, () => counted.items));
+      forms.push({ name, ...timed });
+    };
+    await checked('GET /api/v1/pods', '/api/v1/pods', undefined, countItems);
+    await checked('GET /api/v1/pods?limit=500', '/api/v1/pods?limit=500', undefined, countItems);
+    await checked('GET /api/v1/pods as Table', '/api/v1/pods', TABLE_ACCEPT, countRows);
+    one.close();
+    const mem = readMemory(srv.pid);
+    out(`server RSS with ${opts.pods} pods: ${mb(mem.rss)} (peak ${mb(mem.hwm)})`);
+  } catch (err) {
+    out(`skiff server part FAILED: ${err instanceof Error ? err.message : String(err)}`);
+    if (srv) out(`server log tail:\n${srv.logs()}`);
+  } finally {
+    await srv?.stopAll();
+  }
+
+  // --- the raw store: same prefix, same values ---
+  try {
+    const { key, prefix } = await coreKeyFn('pods');
+    const value = storedTemplate ?? ((name: string) => makeBody(name));
+    const store = await be.openRaw();
+    try {
+      await drive(64, opts.pods, (i) => store.backend.create(key(NS, `p-${i}`), value(`p-${i}`)).then(() => {}));
+      const rawList = (limit?: number) => async () => {
+        const res = await store.backend.list(prefix, { limit });
+        let bytes = 0;
+        for (const kv of res.items) bytes += kv.value.length;
+        return { bytes, items: String(res.items.length) };
+      };
+      forms.push({ name: `raw list ${prefix}`, ...(await timeRuns(opts.runs, rawList())) });
+      forms.push({ name: `raw list ${prefix} limit 500`, ...(await timeRuns(opts.runs, rawList(500))) });
+    } finally {
+      await store.close();
+    }
+  } catch (err) {
+    out(`raw store part FAILED: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
+  out(
+    table(
+      ['request', 'items', 'bytes', 'p50', 'min', 'max'],
+      forms.map((f) => {
+        const s = summarize(f.times);
+        return [f.name, f.items, mb(f.bytes), ms(s.p50), ms(s.min), ms(s.max)];
+      }),
+    ),
+  );
+  out('(raw "bytes" = sum of value lengths, no envelope)');
+  const full = forms.find((f) => f.name === 'GET /api/v1/pods');
+  if (full) {
+    const p50 = summarize(full.times).p50;
+    const target = `≤ ${TARGET_MS} ms`;
+    const what = `LIST ${full.items} pods (JSON)`;
+    out(`list target: ${what} p50 ${ms(p50)} → ${verdict(p50 <= TARGET_MS, target)}`);
+    checks.push({ backend: be.name, what, value: `p50 ${ms(p50)}`, target, ok: p50 <= TARGET_MS });
+  }
+  return checks;
+}

@@ -1,0 +1,152 @@
+// `npm run bench`: runs the benchmarks (idle RSS, pod creates, LIST, watch fan-out) against
+// each chosen datastore, prints each one's figures with the conditions it ran under, and ends
+// with the figures held against the issue's targets (PASS/MISS). Every server, etcd and temp
+// dir a benchmark starts is stopped/removed at the end, also on failure or Ctrl-C.
+//
+//   node bench/run.ts [--only rss,creates,list,watch] [--backends sqlite,etcd] [--quick]
+//                     [--levels 1,16,64] [--creates N] [--pods N] [--watchers N] [--events N]
+//                     [--profile DIR]
+
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { benchCreates } from './creates.ts';
+import { BACKEND_NAMES, BenchBackend, type BackendName } from './lib/backends.ts';
+import { Cleanup } from './lib/cleanup.ts';
+import { describeConditions } from './lib/conditions.ts';
+import type { Check, Out } from './lib/report.ts';
+import { table } from './lib/stats.ts';
+import { benchList } from './list.ts';
+import { benchRss } from './rss.ts';
+import { benchWatch } from './watch.ts';
+
+const BENCHES = ['rss', 'creates', 'list', 'watch'] as const;
+type BenchName = (typeof BENCHES)[number];
+
+const USAGE = `Usage: node bench/run.ts [flags]
+  --only LIST        benchmarks to run, comma-separated: ${BENCHES.join(',')} (default all)
+  --backends LIST    datastores: ${BACKEND_NAMES.join(',')} (default both)
+  --quick            small sizes for a smoke run
+  --levels LIST      create concurrency levels (default 1,16,64)
+  --creates N        measured creates per level (default 3000; quick 300)
+  --pods N           pods for the LIST benchmark (default 10000; quick 1000)
+  --watchers N       watch connections (default 1000; quick 100)
+  --events N         watched updates (default 50; quick 10)
+  --profile DIR      run the creates benchmark's servers with --cpu-prof, profiles into DIR
+                     (summarize one with: node bench/profile-summary.ts FILE)
+`;
+
+function list<T extends string>(value: string | undefined, allowed: readonly T[], what: string): T[] {
+  if (value === undefined) return [...allowed];
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const item of items) if (!allowed.includes(item as T)) throw new Error(`unknown ${what} "${item}" (choose from ${allowed.join(', ')})`);
+  return items as T[];
+}
+
+function positive(value: string | undefined, fallback: number, what: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${what} must be a positive integer`);
+  return n;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      only: { type: 'string' },
+      backends: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      levels: { type: 'string' },
+      creates: { type: 'string' },
+      pods: { type: 'string' },
+      watchers: { type: 'string' },
+      events: { type: 'string' },
+      profile: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const quick = values.quick;
+  const benches = list(values.only, BENCHES, 'benchmark');
+  const backends = list(values.backends, BACKEND_NAMES, 'backend');
+  const levels = (values.levels ?? '1,16,64').split(',').map((s) => positive(s, 1, 'levels'));
+  const sizes = {
+    creates: { levels, perLevel: positive(values.creates, quick ? 300 : 3000, 'creates'), warmup: quick ? 50 : 500, settleMs: quick ? 1000 : 3000 },
+    list: { pods: positive(values.pods, quick ? 1000 : 10000, 'pods'), runs: quick ? 3 : 10 },
+    watch: { watchers: positive(values.watchers, quick ? 100 : 1000, 'watchers'), events: positive(values.events, quick ? 10 : 50, 'events'), intervalMs: 20 },
+    rss: { settleMs: quick ? 1000 : 5000 },
+  };
+  const profileDir = values.profile ? path.resolve(values.profile) : undefined;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+
+  const out: Out = (text) => process.stdout.write(text + '\n');
+  const cleanup = new Cleanup();
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.stderr.write(`bench: ${signal}, stopping everything it started\n`);
+    void cleanup.runAll().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  out(`skiff benchmarks${quick ? ' (quick mode: smoke-test sizes, figures not comparable to a full run)' : ''}`);
+  out(describeConditions({ benchmarks: benches.join(', '), backends: backends.join(', ') }));
+  const checks: Check[] = [];
+  const started = performance.now();
+  try {
+    for (const name of backends) {
+      for (const bench of benches) {
+        const env: Record<string, string> = {};
+        if (profileDir && bench === 'creates') env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${profileDir}`;
+        const be = new BenchBackend(name as BackendName, cleanup, { serverEnv: env });
+        checks.push(...(await runOne(bench, be, sizes, out)));
+      }
+    }
+  } finally {
+    await cleanup.runAll();
+  }
+
+  out('\n=== targets ===');
+  out(
+    table(
+      ['backend', 'figure', 'value', 'target', 'verdict'],
+      checks.map((c) => [c.backend, c.what, c.value, c.target, c.ok ? 'PASS' : 'MISS']),
+    ),
+  );
+  out(`total bench time ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  if (profileDir) out(`server CPU profiles of the creates runs: ${profileDir}`);
+  return 0;
+}
+
+function runOne(
+  bench: BenchName,
+  be: BenchBackend,
+  sizes: {
+    creates: Parameters<typeof benchCreates>[1];
+    list: Parameters<typeof benchList>[1];
+    watch: Parameters<typeof benchWatch>[1];
+    rss: Parameters<typeof benchRss>[1];
+  },
+  out: Out,
+): Promise<Check[]> {
+  switch (bench) {
+    case 'rss':
+      return benchRss(be, sizes.rss, out);
+    case 'creates':
+      return benchCreates(be, sizes.creates, out);
+    case 'list':
+      return benchList(be, sizes.list, out);
+    case 'watch':
+      return benchWatch(be, sizes.watch, out);
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
