@@ -10,7 +10,7 @@ import { describeConditions } from './lib/conditions.ts';
 import { drive, pause, type DriveResult } from './lib/drive.ts';
 import { coreKeyFn, ensureNamespace, nameTemplate } from './lib/k8s.ts';
 import { podBodyFactory } from './lib/pod.ts';
-import { CpuMeter, readMemory } from './lib/procs.ts';
+import { CpuMeter, type CpuUse, readMemory } from './lib/procs.ts';
 import { section, type Check, type Out } from './lib/report.ts';
 import { mb, ms, rate, summarize, table, verdict } from './lib/stats.ts';
 
@@ -32,8 +32,7 @@ const TARGET_P99_MS = 25;
 interface LevelFigures {
   clients: number;
   run: DriveResult;
-  serverPct?: number;
-  benchPct?: number;
+  cpu?: CpuUse;
 }
 
 function perSecond(r: DriveResult): number {
@@ -77,11 +76,11 @@ export async function benchCreates(be: BenchBackend, opts: CreatesOptions, out: 
       const client = new KubeClient(srv.creds, { maxSockets: clients });
       // Open every connection (TLS handshake) before the clock starts.
       await Promise.all(Array.from({ length: clients }, () => client.request('GET', `/api/v1/namespaces/${NS}`)));
-      const meter = new CpuMeter(srv.serverPids);
+      const meter = new CpuMeter(srv.cpuGroups);
       const run = await drive(clients, opts.perLevel, (i) => post(client, `p-${clients}-${i}`)());
       const cpu = meter.stop();
       client.close();
-      skiff.push({ clients, run, serverPct: cpu.serverPct, benchPct: cpu.benchPct });
+      skiff.push({ clients, run, cpu });
     }
     const after = readMemory(srv.pid);
     const sample = await admin.json<Record<string, unknown>>('GET', `/api/v1/namespaces/${NS}/pods/p-${opts.levels[0]}-0`);
@@ -105,9 +104,9 @@ export async function benchCreates(be: BenchBackend, opts: CreatesOptions, out: 
       await drive(16, opts.warmup, (i) => store.backend.create(key(NS, `warm-${i}`), rawValue(`warm-${i}`)).then(() => {}));
       raw = [];
       for (const clients of opts.levels) {
-        const meter = new CpuMeter([]);
+        const meter = new CpuMeter({});
         const run = await drive(clients, opts.perLevel, (i) => store.backend.create(key(NS, `p-${clients}-${i}`), rawValue(`p-${clients}-${i}`)).then(() => {}));
-        raw.push({ clients, run, benchPct: meter.stop().benchPct });
+        raw.push({ clients, run, cpu: meter.stop() });
       }
     } finally {
       await store.close();
@@ -130,8 +129,11 @@ export async function benchCreates(be: BenchBackend, opts: CreatesOptions, out: 
       sl ? ms(sl.p99) : '-',
       sl ? ms(sl.max) : '-',
       s ? String(s.run.errors) : '-',
-      s?.serverPct !== undefined ? `${s.serverPct.toFixed(0)}%` : '-',
-      s?.benchPct !== undefined ? `${s.benchPct.toFixed(0)}%` : '-',
+      s?.cpu ? `${s.cpu.pct.skiff!.toFixed(0)}%` : '-',
+      s?.cpu ? ms((1000 * s.cpu.seconds.skiff!) / s.run.latencies.length) : '-',
+      s?.cpu?.pct.etcd !== undefined ? `${s.cpu.pct.etcd.toFixed(0)}%` : '-',
+      s?.cpu ? `${s.cpu.benchPct.toFixed(0)}%` : '-',
+      s?.cpu ? `${s.cpu.othersPct.toFixed(0)}%` : '-',
       r ? rate(perSecond(r.run)) : '-',
       rl ? ms(rl.p50) : '-',
       rl ? ms(rl.p99) : '-',
@@ -140,11 +142,14 @@ export async function benchCreates(be: BenchBackend, opts: CreatesOptions, out: 
   });
   out(
     table(
-      ['clients', 'skiff rate', 'p50', 'p99', 'max', 'errors', 'server CPU', 'bench CPU', 'raw rate', 'raw p50', 'raw p99', 'skiff/raw'],
+      ['clients', 'skiff rate', 'p50', 'p99', 'max', 'errors', 'skiff CPU', 'CPU/create', 'etcd CPU', 'bench CPU', 'other CPU', 'raw rate', 'raw p50', 'raw p99', 'skiff/raw'],
       rows,
     ),
   );
-  out(`(CPU is % of one core over the level's wall time; server CPU includes etcd when used)`);
+  out(
+    `(CPU: % of one core over the level's wall time; CPU/create = skiff server CPU time per create;\n` +
+      ` other CPU = everything else running on the machine meanwhile, e.g. other tenants — it competes for the same cores)`,
+  );
 
   if (skiff) {
     const best = skiff

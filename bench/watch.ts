@@ -137,7 +137,7 @@ export async function benchWatch(be: BenchBackend, opts: WatchOptions, out: Out)
     await pause(SETTLE_MS);
     const memBefore = readMemory(srv.pid);
 
-    const meter = new CpuMeter(srv.serverPids);
+    const meter = new CpuMeter(srv.cpuGroups);
     const writes: Write[] = [];
     const start = performance.now();
     for (let i = 0; i < opts.events; i++) {
@@ -158,7 +158,7 @@ export async function benchWatch(be: BenchBackend, opts: WatchOptions, out: Out)
         'skiff HTTP watch',
         writes,
         `opened ${opts.watchers} watches in ${ms(openMs)}; server RSS with them ${mb(memBefore.rss)} → ${mb(memAfter.rss)} after the events; ` +
-          `server CPU ${cpu.serverPct.toFixed(0)}%, bench CPU ${cpu.benchPct.toFixed(0)}% during the writes` +
+          `skiff CPU ${cpu.pct.skiff!.toFixed(0)}%${cpu.pct.etcd !== undefined ? `, etcd CPU ${cpu.pct.etcd.toFixed(0)}%` : ''}, bench CPU ${cpu.benchPct.toFixed(0)}%, other processes ${cpu.othersPct.toFixed(0)}% during the writes` +
           (unexpected ? `; ${unexpected} other watch lines (not MODIFIED)` : ''),
       ),
     );

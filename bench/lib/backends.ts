@@ -17,9 +17,9 @@ export const BACKEND_NAMES: readonly BackendName[] = ['sqlite', 'etcd'];
 
 export interface ServerUnderTest extends SkiffServer {
   backend: BackendName;
-  /** PIDs whose CPU counts as "server side": skiff, and etcd when used. */
-  serverPids: number[];
   etcdPid?: number;
+  /** Process groups for CpuMeter: { skiff: [pid] } plus { etcd: [pid] } when used. */
+  cpuGroups: Record<string, number[]>;
   /** Stop the server and, for etcd, its etcd. */
   stopAll(): Promise<void>;
 }
@@ -68,7 +68,7 @@ export class BenchBackend {
   async startServer(): Promise<ServerUnderTest> {
     if (this.name === 'sqlite') {
       const srv = await startSkiff({ cleanup: this.cleanup, env: this.serverEnv });
-      return { ...srv, backend: 'sqlite', serverPids: [srv.pid], stopAll: srv.stop };
+      return { ...srv, backend: 'sqlite', cpuGroups: { skiff: [srv.pid] }, stopAll: srv.stop };
     }
     const etcd = await this.startEtcd();
     try {
@@ -76,7 +76,7 @@ export class BenchBackend {
       return {
         ...srv,
         backend: 'etcd',
-        serverPids: [srv.pid, etcd.pid],
+        cpuGroups: { skiff: [srv.pid], etcd: [etcd.pid] },
         etcdPid: etcd.pid,
         stopAll: async () => {
           await srv.stop();

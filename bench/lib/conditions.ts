@@ -37,6 +37,7 @@ export function describeConditions(extra: Record<string, string | number> = {}):
     `machine: nproc=${m.cpus}, CPU "${m.cpuModel}", memory ${m.memTotalMB} MB, ${m.kernel}`,
     `node: ${m.node}; date: ${new Date().toISOString()}`,
     `note: the bench client and the server (and etcd, when used) share these ${m.cpus} cores`,
+    `load average now (1/5/15 min): ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
   ];
   for (const [k, v] of Object.entries(extra)) lines.push(`${k}: ${v}`);
   return lines.join('\n');

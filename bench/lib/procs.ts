@@ -51,31 +51,63 @@ export function selfCpuSeconds(): number {
   return (u.user + u.system) / 1e6;
 }
 
-/** Measures CPU use of the server and of the bench process over an interval. */
+/** Busy CPU seconds of the whole machine so far (all cores), from /proc/stat. */
+export function machineBusySeconds(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+  // cpu user nice system idle iowait irq softirq steal ...
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  const busy = f[0]! + f[1]! + f[2]! + (f[5] ?? 0) + (f[6] ?? 0) + (f[7] ?? 0);
+  return busy / ticksPerSecond();
+}
+
+export interface CpuUse {
+  /** Per watched group: percent of one core used over the interval (pids of a group summed). */
+  pct: Record<string, number>;
+  /** Per watched group: CPU seconds used over the interval. */
+  seconds: Record<string, number>;
+  /** Percent of one core used by the bench process. */
+  benchPct: number;
+  /** Percent of one core used by everything else on the machine (other tenants, other tools). */
+  othersPct: number;
+}
+
+/** Measures CPU use of groups of processes (e.g. skiff, etcd), of the bench process and of the
+ *  rest of the machine over an interval. */
 export class CpuMeter {
-  private readonly pids: number[];
-  private readonly start: number[];
+  private readonly groups: [string, number[]][];
+  private readonly start: Map<number, number>;
   private readonly selfStart: number;
+  private readonly machineStart: number;
   private readonly t0: number;
 
-  constructor(pids: number[]) {
-    this.pids = pids;
-    this.start = pids.map(readCpuSeconds);
+  constructor(groups: Record<string, number[]>) {
+    this.groups = Object.entries(groups);
+    this.start = new Map(this.groups.flatMap(([, pids]) => pids.map((pid) => [pid, readCpuSeconds(pid)] as [number, number])));
     this.selfStart = selfCpuSeconds();
+    this.machineStart = machineBusySeconds();
     this.t0 = performance.now();
   }
 
-  /** Percent of one core used since construction: by each watched pid (summed) and by the bench. */
-  stop(): { serverPct: number; benchPct: number } {
+  stop(): CpuUse {
     const wall = (performance.now() - this.t0) / 1000;
-    let used = 0;
-    this.pids.forEach((pid, i) => {
-      try {
-        used += readCpuSeconds(pid) - this.start[i]!;
-      } catch {
-        // process gone
+    const pct: Record<string, number> = {};
+    const seconds: Record<string, number> = {};
+    let ours = 0;
+    for (const [name, pids] of this.groups) {
+      let used = 0;
+      for (const pid of pids) {
+        try {
+          used += readCpuSeconds(pid) - this.start.get(pid)!;
+        } catch {
+          // process gone
+        }
       }
-    });
-    return { serverPct: (100 * used) / wall, benchPct: (100 * (selfCpuSeconds() - this.selfStart)) / wall };
+      seconds[name] = used;
+      pct[name] = (100 * used) / wall;
+      ours += used;
+    }
+    const bench = selfCpuSeconds() - this.selfStart;
+    const others = Math.max(0, machineBusySeconds() - this.machineStart - ours - bench);
+    return { pct, seconds, benchPct: (100 * bench) / wall, othersPct: (100 * others) / wall };
   }
 }
