@@ -236,6 +236,7 @@ async function list(req: ApiRequest, store: ResourceStore, ns: string | undefine
     if (e instanceof TooOldResourceVersionError) throw apiErrors.expired(e.message);
     throw e;
   }
+  if (result.items.some((o) => o.apiVersion !== apiVersionOf(def))) result = { ...result, items: result.items.map((o) => store.view(o)) };
   if (wantsTable(req)) {
     return jsonResponse(
       200,

@@ -100,7 +100,9 @@ export function serveWatch(
               if (allowBookmarks) sendBookmark(String(e.revision), (e as { initialEventsEnd?: boolean }).initialEventsEnd === true);
               return;
             }
-            write(`{"type":"${e.type}","object":${table ? encodeTable(e.object) : e.objectJson()}}\n`);
+            const obj = e.object.apiVersion === apiVersion ? e.object : store.view(e.object);
+            const json = table ? encodeTable(obj) : obj === e.object ? e.objectJson() : JSON.stringify(obj);
+            write(`{"type":"${e.type}","object":${json}}\n`);
           },
           onClose(err) {
             if (err) sendError(err);

@@ -10,6 +10,7 @@ import { apiErrors, ApiError, ConflictError, KeyExistsError, KeyNotFoundError } 
 import type { Backend, KeyValue } from '../../store/backend.ts';
 import type { KubeObject, ResourceDef } from '../../api/types.ts';
 import { apiVersionOf } from '../../api/types.ts';
+import { convertTo } from '../../api/conversion.ts';
 import { storageKey, storagePrefix } from '../../api/resources.ts';
 import type { WatchCache, ListResult, WatchOpts } from '../watchcache/cache.ts';
 import { deleteGracePeriod, prepareForCreate, prepareForUpdate } from './strategy.ts';
@@ -111,11 +112,20 @@ export class ResourceStore {
     );
   }
 
-  /** Stamp apiVersion/kind of this resource's served version onto an object handed out. */
+  /** An object in this resource's served version: converts objects stored in a sibling version
+   *  (events, HPAs), otherwise stamps apiVersion/kind in place. Only for private copies. */
   present(obj: KubeObject): KubeObject {
-    obj.apiVersion = apiVersionOf(this.def);
+    const want = apiVersionOf(this.def);
     obj.kind = this.def.kind;
+    if (obj.apiVersion && obj.apiVersion !== want) return convertTo(obj, want);
+    obj.apiVersion = want;
     return obj;
+  }
+
+  /** Read-only cached objects in this resource's served version (copies only when converting). */
+  view(obj: KubeObject): KubeObject {
+    const want = apiVersionOf(this.def);
+    return obj.apiVersion === want ? obj : convertTo(obj, want);
   }
 
   private validate(obj: KubeObject, old?: KubeObject): void {
@@ -163,7 +173,8 @@ export class ResourceStore {
     delete meta.deletionGracePeriodSeconds;
     meta.uid = randomUUID();
     meta.creationTimestamp = rfc3339(this.clock.now());
-    this.present(obj);
+    obj.apiVersion = apiVersionOf(this.def);
+    obj.kind = this.def.kind;
     prepareForCreate(this.def, obj);
     this.def.defaults?.(obj);
     this.validate(obj);
@@ -220,7 +231,8 @@ export class ResourceStore {
         throw this.conflict(name);
       }
       const next = prepareForUpdate(this.def, requested, current, opts.subresource);
-      this.present(next);
+      next.apiVersion = apiVersionOf(this.def);
+      next.kind = this.def.kind;
       if (opts.subresource !== 'status') this.def.defaults?.(next);
       next.metadata.resourceVersion = current.metadata.resourceVersion;
       this.validate(next, current);
