@@ -192,6 +192,11 @@ test('pod updates: only images, deadlines and tolerations may change', () => {
   assert.deepEqual(lines(validatePod(next((s) => (s.tolerations[0].tolerationSeconds = 60)), old)), []);
   assert.deepEqual(lines(validatePod(next((s) => s.tolerations.push({ key: 'x', operator: 'Exists' })), old)), []);
   assert.deepEqual(lines(validatePod(next((s) => (s.activeDeadlineSeconds = 100)), old)), []);
+  const bound = next((s) => (s.nodeName = 'node-1'));
+  assert.deepEqual(lines(validatePod(bound, old)), [], 'binding sets an unset nodeName');
+  const rebound = structuredClone(bound);
+  rebound.spec.nodeName = 'node-2';
+  assert.equal(validatePod(rebound, bound)[0]?.field, 'spec', 'a set nodeName is immutable');
   assert.deepEqual(lines(validatePod(next((s) => (s.tolerations = [])), old)), [
     'spec.tolerations: Forbidden: existing toleration can not be modified except its tolerationSeconds',
   ]);

@@ -1,6 +1,7 @@
 // Validation of Pods (create and update) and PodTemplates. A pod's spec is immutable after
 // creation except container images, activeDeadlineSeconds (only shortened), added
-// tolerations, removed scheduling gates and a negative grace period raised to 1.
+// tolerations, removed scheduling gates, a negative grace period raised to 1, and an unset
+// spec.nodeName being set (the binding subresource writes through the same validation here).
 
 import type { KubeObject, ValidationCause } from '../types.ts';
 import { type ErrorList, child, forbidden, index, invalid, required } from './field.ts';
@@ -126,6 +127,9 @@ function validatePodUpdate(pod: KubeObject, old: KubeObject): ErrorList {
   munged.activeDeadlineSeconds = oldSpec.activeDeadlineSeconds;
   munged.schedulingGates = oldSpec.schedulingGates;
   munged.tolerations = oldSpec.tolerations;
+  // Binding sets spec.nodeName once, from empty. Upstream's binding path skips update validation;
+  // skiff's registry validates every write, so an unset nodeName may be set here.
+  if (!oldSpec.nodeName && munged.nodeName) munged.nodeName = oldSpec.nodeName;
   if (typeof oldSpec.terminationGracePeriodSeconds === 'number' && oldSpec.terminationGracePeriodSeconds < 0 && munged.terminationGracePeriodSeconds === 1) {
     munged.terminationGracePeriodSeconds = oldSpec.terminationGracePeriodSeconds;
   }
