@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Quantity, QuantityParseError, QUANTITY_FORMAT_ERROR, canonicalQuantity, compareQuantities } from './quantity.ts';
+import { Quantity, QuantityParseError, QUANTITY_FORMAT_ERROR, canonicalQuantity, compareQuantities, formatQuantity } from './quantity.ts';
 
 test('canonical form matches upstream', () => {
   const cases: Array<[string | number, string]> = [
@@ -97,4 +97,6 @@ test('value, milliValue, roundUp and arithmetic', () => {
   assert.equal(Quantity.parse('1Gi').add(Quantity.parse('1Gi')).toString(), '2Gi');
   assert.equal(Quantity.parse('1.5').toNumber(), 1.5);
   assert.equal(JSON.stringify({ q: Quantity.parse('2048Mi') }), '{"q":"2Gi"}');
+  assert.equal(formatQuantity(Quantity.fromNumber(1073741824, 'BinarySI')), '1Gi');
+  assert.equal(formatQuantity(0.1), '100m');
 });

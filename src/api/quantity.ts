@@ -269,3 +269,8 @@ export function compareQuantities(a: string | number, b: string | number): -1 | 
 export function canonicalQuantity(s: string | number): string {
   return Quantity.parse(s).toString();
 }
+
+/** Canonical string of a quantity (a Quantity, a quantity string or a plain number). */
+export function formatQuantity(q: Quantity | string | number): string {
+  return (q instanceof Quantity ? q : Quantity.parse(q)).toString();
+}
