@@ -16,7 +16,7 @@ export function objectFilter(
     try {
       sel = parseLabelSelector(labelSelector);
     } catch (e) {
-      throw apiErrors.badRequest(`unable to parse requirement: ${(e as Error).message}`);
+      throw apiErrors.badRequest((e as Error).message);
     }
     preds.push((o) => sel.matches(o.metadata.labels ?? {}));
   }
@@ -25,7 +25,7 @@ export function objectFilter(
     try {
       sel = parseFieldSelector(fieldSelector);
     } catch (e) {
-      throw apiErrors.badRequest(`invalid field selector: ${(e as Error).message}`);
+      throw apiErrors.badRequest((e as Error).message);
     }
     const supported = new Set(supportedFieldSelectors(def));
     for (const r of sel.requirements) {

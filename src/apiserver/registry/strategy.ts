@@ -3,6 +3,7 @@
 // delete waits. Pure functions over plain objects; the registry (store.ts) executes them.
 
 import type { KubeObject, ResourceDef } from '../../api/types.ts';
+import { preserveServiceAllocations } from '../../api/defaults/core.ts';
 
 /** Kinds whose metadata.generation tracks spec changes (the others carry no generation). */
 const GENERATION_KINDS = new Set([
@@ -100,6 +101,7 @@ export function prepareForUpdate(def: ResourceDef, next: KubeObject, old: KubeOb
     else if (def.hasStatus) delete out.status;
     out.metadata = { ...next.metadata };
   }
+  if (def.kind === 'Service' && def.group === '' && subresource === undefined) preserveServiceAllocations(out, old);
   const m = out.metadata;
   m.uid = old.metadata.uid;
   m.creationTimestamp = old.metadata.creationTimestamp;

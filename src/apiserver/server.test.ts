@@ -1,0 +1,279 @@
+// The API core called in-process (no socket) on the memory backend: status codes, messages and
+// "a failed request changes nothing" for the main verbs.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryBackend } from '../store/memory.ts';
+import { silentLogger } from '../base/log.ts';
+import { ApiServer } from './server.ts';
+import { type ApiRequest, type ApiResponse, isStreaming, MAX_BODY_BYTES } from './request.ts';
+
+let backend: MemoryBackend;
+let api: ApiServer;
+
+before(async () => {
+  backend = new MemoryBackend({ retainRevisions: 0 });
+  api = await ApiServer.start({ backend, log: silentLogger });
+  api.setReady();
+});
+after(async () => {
+  await api.close();
+  await backend.close();
+});
+
+interface Res {
+  status: number;
+  headers: Record<string, string>;
+  json: any;
+  text: string;
+}
+
+async function call(method: string, url: string, body?: unknown, headers: Record<string, string> = {}, user = true): Promise<Res> {
+  const u = new URL(url, 'http://x');
+  const req: ApiRequest = {
+    method,
+    path: u.pathname,
+    query: u.searchParams,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
+    signal: new AbortController().signal,
+  };
+  if (user) req.user = { name: 'admin', groups: ['system:masters'] };
+  const out: ApiResponse = await api.handle(req);
+  assert.ok(!isStreaming(out));
+  const text = out.body === undefined ? '' : out.body.toString();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: out.status, headers: out.headers ?? {}, json, text };
+}
+
+const cm = (name: string, data: Record<string, string> = { a: '1' }) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data });
+
+test('unauthenticated requests get 401; health endpoints are public', async () => {
+  const r = await call('GET', '/api/v1/namespaces', undefined, {}, false);
+  assert.equal(r.status, 401);
+  assert.equal(r.json.reason, 'Unauthorized');
+  assert.equal((await call('GET', '/readyz', undefined, {}, false)).status, 200);
+});
+
+test('version reports 1.32 and aggregated discovery has the exact content type', async () => {
+  const v = await call('GET', '/version');
+  assert.equal(v.json.major, '1');
+  assert.equal(v.json.minor, '32');
+  const agg = await call('GET', '/apis', undefined, {
+    accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json',
+  });
+  assert.equal(agg.headers['content-type'], 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
+  const apps = agg.json.items.find((g: any) => g.metadata.name === 'apps');
+  const deploy = apps.versions[0].resources.find((r: any) => r.resource === 'deployments');
+  assert.deepEqual(deploy.shortNames, ['deploy']);
+  assert.equal(deploy.scope, 'Namespaced');
+  assert.ok(deploy.subresources.some((s: any) => s.subresource === 'scale' && s.responseKind.kind === 'Scale'));
+  const legacy = await call('GET', '/api');
+  assert.equal(legacy.json.kind, 'APIVersions');
+  const again = await call('GET', '/apis', undefined, { 'if-none-match': (await call('GET', '/apis')).headers.etag! });
+  assert.equal(again.status, 304);
+});
+
+test('create: 201 with uid, creationTimestamp, resourceVersion; duplicate 409 AlreadyExists', async () => {
+  const r = await call('POST', '/api/v1/namespaces/default/configmaps', cm('one'));
+  assert.equal(r.status, 201);
+  assert.match(r.json.metadata.uid, /^[0-9a-f-]{36}$/);
+  assert.ok(Number(r.json.metadata.resourceVersion) > 0);
+  assert.match(r.json.metadata.creationTimestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  const dup = await call('POST', '/api/v1/namespaces/default/configmaps', cm('one'));
+  assert.equal(dup.status, 409);
+  assert.equal(dup.json.reason, 'AlreadyExists');
+  assert.equal(dup.json.message, 'configmaps "one" already exists');
+});
+
+test('generateName picks a unique name', async () => {
+  const r = await call('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'gen-' } });
+  assert.equal(r.status, 201);
+  assert.match(r.json.metadata.name, /^gen-[a-z0-9]{5}$/);
+});
+
+test('bad input: malformed JSON 400, wrong kind 400, oversized 413, missing namespace 404 — nothing written', async () => {
+  const before = await backend.currentRevision();
+  assert.equal((await call('POST', '/api/v1/namespaces/default/configmaps', '{"kind":')).status, 400);
+  assert.equal((await call('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' } })).status, 400);
+  const ns = await call('POST', '/api/v1/namespaces/nosuch/configmaps', cm('x'));
+  assert.equal(ns.status, 404);
+  assert.equal(ns.json.message, 'namespaces "nosuch" not found');
+  const yaml = await call('POST', '/api/v1/namespaces/default/configmaps', 'a: [1', { 'content-type': 'application/yaml' });
+  assert.equal(yaml.status, 400);
+  assert.equal(await backend.currentRevision(), before);
+  // the transport enforces the limit before the core; the core's constant is what it uses
+  assert.equal(MAX_BODY_BYTES, 3 * 1024 * 1024);
+});
+
+test('invalid pod: 422 with one cause per field and the Kind in details', async () => {
+  const before = await backend.currentRevision();
+  const r = await call('POST', '/api/v1/namespaces/default/pods', {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'Bad_Name' },
+    spec: { containers: [{ name: 'c' }], restartPolicy: 'Sometimes' },
+  });
+  assert.equal(r.status, 422);
+  assert.equal(r.json.reason, 'Invalid');
+  assert.equal(r.json.details.kind, 'Pod');
+  const fields = r.json.details.causes.map((c: any) => c.field).sort();
+  assert.ok(fields.includes('metadata.name'));
+  assert.ok(fields.includes('spec.containers[0].image'));
+  assert.ok(fields.includes('spec.restartPolicy'));
+  assert.equal(await backend.currentRevision(), before);
+});
+
+test('update: stale resourceVersion is 409 Conflict; no-op update keeps the resourceVersion', async () => {
+  const created = (await call('POST', '/api/v1/namespaces/default/configmaps', cm('upd'))).json;
+  const ok = await call('PUT', '/api/v1/namespaces/default/configmaps/upd', { ...created, data: { a: '2' } });
+  assert.equal(ok.status, 200);
+  const stale = await call('PUT', '/api/v1/namespaces/default/configmaps/upd', { ...created, data: { a: '3' } });
+  assert.equal(stale.status, 409);
+  assert.equal(stale.json.reason, 'Conflict');
+  assert.match(stale.json.message, /the object has been modified/);
+  const same = await call('PUT', '/api/v1/namespaces/default/configmaps/upd', ok.json);
+  assert.equal(same.json.metadata.resourceVersion, ok.json.metadata.resourceVersion);
+});
+
+test('patch: merge, JSON and strategic; a no-op patch does not bump resourceVersion', async () => {
+  await call('POST', '/apis/apps/v1/namespaces/default/deployments', {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', labels: { app: 'web' } },
+    spec: {
+      selector: { matchLabels: { app: 'web' } },
+      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'main', image: 'nginx:1.26', ports: [{ containerPort: 80 }] }, { name: 'side', image: 'busybox' }] } },
+    },
+  });
+  const smp = await call('PATCH', '/apis/apps/v1/namespaces/default/deployments/web', { spec: { template: { spec: { containers: [{ name: 'main', image: 'nginx:1.27' }] } } } }, { 'content-type': 'application/strategic-merge-patch+json' });
+  assert.equal(smp.status, 200);
+  const cs = smp.json.spec.template.spec.containers;
+  assert.equal(cs.length, 2);
+  assert.equal(cs.find((c: any) => c.name === 'main').image, 'nginx:1.27');
+  assert.equal(cs.find((c: any) => c.name === 'main').ports[0].protocol, 'TCP');
+  assert.equal(smp.json.metadata.generation, 2);
+  const jp = await call('PATCH', '/apis/apps/v1/namespaces/default/deployments/web', [{ op: 'replace', path: '/spec/replicas', value: 3 }], { 'content-type': 'application/json-patch+json' });
+  assert.equal(jp.json.spec.replicas, 3);
+  const mp = await call('PATCH', '/apis/apps/v1/namespaces/default/deployments/web', { metadata: { labels: { tier: 'a' } } }, { 'content-type': 'application/merge-patch+json' });
+  assert.equal(mp.json.metadata.labels.tier, 'a');
+  assert.equal(mp.json.metadata.generation, 3); // labels are not spec
+  const noop = await call('PATCH', '/apis/apps/v1/namespaces/default/deployments/web', { metadata: { labels: { tier: 'a' } } }, { 'content-type': 'application/merge-patch+json' });
+  assert.equal(noop.json.metadata.resourceVersion, mp.json.metadata.resourceVersion);
+  const bad = await call('PATCH', '/apis/apps/v1/namespaces/default/deployments/web', [{ op: 'replace', path: '/spec/nope/x', value: 1 }], { 'content-type': 'application/json-patch+json' });
+  assert.equal(bad.status, 422);
+  // scale subresource
+  const scale = await call('PATCH', '/apis/apps/v1/namespaces/default/deployments/web/scale', { spec: { replicas: 5 } }, { 'content-type': 'application/merge-patch+json' });
+  assert.equal(scale.json.kind, 'Scale');
+  assert.equal(scale.json.spec.replicas, 5);
+  assert.equal(scale.json.status.selector, 'app=web');
+});
+
+test('status subresource writes only status; main resource writes keep status', async () => {
+  const d = (await call('GET', '/apis/apps/v1/namespaces/default/deployments/web')).json;
+  const st = await call('PUT', '/apis/apps/v1/namespaces/default/deployments/web/status', { ...d, spec: { ...d.spec, replicas: 99 }, status: { replicas: 5 } });
+  assert.equal(st.status, 200);
+  assert.equal(st.json.status.replicas, 5);
+  assert.equal(st.json.spec.replicas, 5);
+  const main = await call('PUT', '/apis/apps/v1/namespaces/default/deployments/web', { ...st.json, status: { replicas: 0 } });
+  assert.equal(main.json.status.replicas, 5);
+});
+
+test('list: label/field selectors, paging with continue, unsupported field selector 400', async () => {
+  await call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'paging' } });
+  for (let i = 0; i < 5; i++) await call('POST', '/api/v1/namespaces/paging/configmaps', { ...cm(`p${i}`), metadata: { name: `p${i}`, labels: { even: String(i % 2 === 0) } } });
+  const sel = await call('GET', '/api/v1/namespaces/paging/configmaps?labelSelector=even%3Dtrue');
+  assert.deepEqual(sel.json.items.map((x: any) => x.metadata.name), ['p0', 'p2', 'p4']);
+  const page1 = await call('GET', '/api/v1/namespaces/paging/configmaps?limit=2');
+  assert.equal(page1.json.items.length, 2);
+  assert.ok(page1.json.metadata.continue);
+  assert.equal(page1.json.metadata.remainingItemCount, 3);
+  const page2 = await call('GET', `/api/v1/namespaces/paging/configmaps?limit=2&continue=${encodeURIComponent(page1.json.metadata.continue)}`);
+  assert.deepEqual(page2.json.items.map((x: any) => x.metadata.name), ['p2', 'p3']);
+  const bad = await call('GET', '/api/v1/namespaces/paging/configmaps?fieldSelector=spec.nodeName%3Dx');
+  assert.equal(bad.status, 400);
+  assert.match(bad.json.message, /field label not supported: spec.nodeName/);
+  const table = await call('GET', '/api/v1/namespaces/paging/configmaps', undefined, { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' });
+  assert.equal(table.json.kind, 'Table');
+  assert.equal(table.json.rows.length, 5);
+  assert.equal(table.json.rows[0].object.kind, 'PartialObjectMetadata');
+});
+
+test('delete: pods wait for their node, finalizers hold objects, namespaces terminate and refuse content', async () => {
+  const podSpec = (name: string, nodeName?: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { nodeName, containers: [{ name: 'c', image: 'busybox' }] } });
+  await call('POST', '/api/v1/namespaces/default/pods', podSpec('free'));
+  const gone = await call('DELETE', '/api/v1/namespaces/default/pods/free');
+  assert.equal(gone.status, 200);
+  assert.equal((await call('GET', '/api/v1/namespaces/default/pods/free')).status, 404);
+
+  await call('POST', '/api/v1/namespaces/default/pods', podSpec('bound', 'n1'));
+  const marked = await call('DELETE', '/api/v1/namespaces/default/pods/bound', { gracePeriodSeconds: 10 });
+  assert.equal(marked.json.metadata.deletionGracePeriodSeconds, 10);
+  assert.equal((await call('GET', '/api/v1/namespaces/default/pods/bound')).status, 200);
+  await call('DELETE', '/api/v1/namespaces/default/pods/bound', { gracePeriodSeconds: 0 });
+  assert.equal((await call('GET', '/api/v1/namespaces/default/pods/bound')).status, 404);
+
+  await call('POST', '/api/v1/namespaces/default/configmaps', { ...cm('held'), metadata: { name: 'held', finalizers: ['example.com/hold'] } });
+  const held = await call('DELETE', '/api/v1/namespaces/default/configmaps/held');
+  assert.ok(held.json.metadata.deletionTimestamp);
+  const release = await call('PATCH', '/api/v1/namespaces/default/configmaps/held', { metadata: { finalizers: null } }, { 'content-type': 'application/merge-patch+json' });
+  assert.equal(release.status, 200);
+  assert.equal((await call('GET', '/api/v1/namespaces/default/configmaps/held')).status, 404);
+
+  await call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'doomed' } });
+  const ns = await call('DELETE', '/api/v1/namespaces/doomed');
+  assert.equal(ns.json.status.phase, 'Terminating');
+  const refused = await call('POST', '/api/v1/namespaces/doomed/configmaps', cm('late'));
+  assert.equal(refused.status, 403);
+  assert.match(refused.json.message, /because it is being terminated/);
+});
+
+test('binding assigns a node once', async () => {
+  await call('POST', '/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'tobind' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+  const b = await call('POST', '/api/v1/namespaces/default/pods/tobind/binding', { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'tobind' }, target: { kind: 'Node', name: 'n1' } });
+  assert.equal(b.status, 201);
+  const p = (await call('GET', '/api/v1/namespaces/default/pods/tobind')).json;
+  assert.equal(p.spec.nodeName, 'n1');
+  assert.equal(p.status.conditions.find((c: any) => c.type === 'PodScheduled').status, 'True');
+  const again = await call('POST', '/api/v1/namespaces/default/pods/tobind/binding', { target: { name: 'n2' } });
+  assert.equal(again.status, 409);
+  const logs = await call('GET', '/api/v1/namespaces/default/pods/tobind/log');
+  assert.equal(logs.status, 503);
+  assert.equal(logs.headers['retry-after'], '1');
+});
+
+test('versions sharing storage convert: core Event ↔ events.k8s.io, HPA autoscaling/v1 ↔ v2', async () => {
+  const ev = await call('POST', '/api/v1/namespaces/default/events', {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: 'ev1' },
+    involvedObject: { kind: 'Pod', name: 'p', namespace: 'default' },
+    reason: 'Started',
+    message: 'started container',
+    type: 'Normal',
+  });
+  assert.equal(ev.status, 201);
+  const asNew = await call('GET', '/apis/events.k8s.io/v1/namespaces/default/events/ev1');
+  assert.equal(asNew.json.apiVersion, 'events.k8s.io/v1');
+  assert.equal(asNew.json.note, 'started container');
+  assert.equal(asNew.json.regarding.name, 'p');
+  const listed = await call('GET', '/apis/events.k8s.io/v1/namespaces/default/events');
+  assert.equal(listed.json.items.find((e: any) => e.metadata.name === 'ev1').note, 'started container');
+
+  const hpa = await call('POST', '/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers', {
+    apiVersion: 'autoscaling/v1',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name: 'h' },
+    spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 1, maxReplicas: 5, targetCPUUtilizationPercentage: 60 },
+  });
+  assert.equal(hpa.status, 201);
+  const v2 = await call('GET', '/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/h');
+  assert.equal(v2.json.apiVersion, 'autoscaling/v2');
+  assert.equal(v2.json.spec.metrics[0].resource.target.averageUtilization, 60);
+  assert.equal(v2.json.spec.targetCPUUtilizationPercentage, undefined);
+});
