@@ -30,6 +30,7 @@ const OPEN_BATCH = 50;
 /** How long after the last write to wait for stragglers before counting them as missed. */
 const DRAIN_TIMEOUT_MS = 30_000;
 const SETTLE_MS = 1000;
+const RV = /"resourceVersion":"(\d+)"/;
 
 interface Write {
   rv: string;
@@ -118,10 +119,11 @@ export async function benchWatch(be: BenchBackend, opts: WatchOptions, out: Out)
     });
     const receipts = new Receipts(opts.watchers * opts.events);
     let unexpected = 0;
+    // The bench shares the cores with the server: read the event type and resourceVersion
+    // with two string searches instead of parsing 1,000 × events objects.
     const onLine = (line: string, at: number) => {
-      const ev = JSON.parse(line) as { type: string; object?: { metadata?: { resourceVersion?: string } } };
-      const rv = ev.object?.metadata?.resourceVersion;
-      if (ev.type === 'MODIFIED' && rv) receipts.add(rv, at);
+      const rv = RV.exec(line)?.[1];
+      if (rv && line.includes('"type":"MODIFIED"')) receipts.add(rv, at);
       else unexpected++;
     };
     const watchClient = new KubeClient(srv.creds, { maxSockets: opts.watchers });

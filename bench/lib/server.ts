@@ -30,6 +30,8 @@ export interface SkiffServer {
 export interface StartSkiffOptions {
   /** --datastore URL; default: the server's own sqlite file in its data dir. */
   datastore?: string;
+  /** Extra server flags, e.g. ['--log-level', 'debug']. */
+  args?: string[];
   /** Extra environment, e.g. NODE_OPTIONS for --cpu-prof. */
   env?: Record<string, string>;
   cleanup: Cleanup;
@@ -39,6 +41,7 @@ export async function startSkiff(opts: StartSkiffOptions): Promise<SkiffServer> 
   const dataDir = await mkdtemp(path.join(tmpdir(), 'skiff-bench-'));
   const args = ['server', '--data-dir', dataDir, '--port', '0', '--bind-address', '127.0.0.1', '--disable-agent'];
   if (opts.datastore) args.push('--datastore', opts.datastore);
+  args.push(...(opts.args ?? []));
   const proc = spawn(SKIFF, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   if (proc.pid !== undefined) opts.cleanup.trackPid(proc.pid);
   let tail: string[] = [];
