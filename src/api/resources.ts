@@ -36,6 +36,7 @@ interface Entry {
   subresources?: SubresourceDef[];
   storageGroup?: string;
   storageVersion?: { group: string; version: string };
+  virtual?: boolean;
 }
 
 function define(e: Entry): ResourceDef {
@@ -57,6 +58,7 @@ function define(e: Entry): ResourceDef {
     hasStatus: subresources.some((s) => s.name === 'status'),
   };
   if (e.storageVersion) def.storageVersion = e.storageVersion;
+  if (e.virtual) def.virtual = true;
   const attrs = fieldAttrsFor(e.group, e.kind);
   if (attrs) def.fieldAttrs = attrs;
   if (behaviour.defaults) def.defaults = behaviour.defaults;
@@ -255,6 +257,13 @@ const OTHER: Entry[] = [
   { group: 'scheduling.k8s.io', version: 'v1', kind: 'PriorityClass', plural: 'priorityclasses', namespaced: false, shortNames: ['pc'] },
   { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', namespaced: true },
   { group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice', plural: 'endpointslices', namespaced: true },
+  // Create-only reviews answered by the apiserver from its authenticator and authorizer (never stored).
+  { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenReview', plural: 'tokenreviews', namespaced: false, verbs: ['create'], virtual: true },
+  { group: 'authentication.k8s.io', version: 'v1', kind: 'SelfSubjectReview', plural: 'selfsubjectreviews', namespaced: false, verbs: ['create'], virtual: true },
+  { group: 'authorization.k8s.io', version: 'v1', kind: 'SelfSubjectAccessReview', plural: 'selfsubjectaccessreviews', namespaced: false, verbs: ['create'], virtual: true },
+  { group: 'authorization.k8s.io', version: 'v1', kind: 'SelfSubjectRulesReview', plural: 'selfsubjectrulesreviews', namespaced: false, verbs: ['create'], virtual: true },
+  { group: 'authorization.k8s.io', version: 'v1', kind: 'SubjectAccessReview', plural: 'subjectaccessreviews', namespaced: false, verbs: ['create'], virtual: true },
+  { group: 'authorization.k8s.io', version: 'v1', kind: 'LocalSubjectAccessReview', plural: 'localsubjectaccessreviews', namespaced: true, verbs: ['create'], virtual: true },
 ];
 
 /** Groups in upstream's discovery order, each with its versions, preferred version first. */
@@ -262,6 +271,8 @@ const GROUP_ORDER: Array<{ group: string; versions: string[] }> = [
   { group: '', versions: ['v1'] },
   { group: 'apps', versions: ['v1'] },
   { group: 'events.k8s.io', versions: ['v1'] },
+  { group: 'authentication.k8s.io', versions: ['v1'] },
+  { group: 'authorization.k8s.io', versions: ['v1'] },
   { group: 'autoscaling', versions: ['v2', 'v1'] },
   { group: 'batch', versions: ['v1'] },
   { group: 'policy', versions: ['v1'] },

@@ -82,6 +82,9 @@ export interface ResourceDef {
   /** True when spec/status split applies (generation bumps on non-status changes; the
    *  status subresource writes only status). */
   hasStatus: boolean;
+  /** Not stored: a create-only review resource answered by the apiserver itself
+   *  (SelfSubjectAccessReview, TokenReview, ...). */
+  virtual?: boolean;
   /** Field selector attributes supported beyond metadata.name/metadata.namespace. */
   fieldAttrs?(obj: KubeObject): FieldAttrs;
   /** Fill defaults in place (the upstream SetDefaults_* of this kind). */

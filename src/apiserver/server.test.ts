@@ -277,3 +277,23 @@ test('versions sharing storage convert: core Event ↔ events.k8s.io, HPA autosc
   assert.equal(v2.json.spec.metrics[0].resource.target.averageUtilization, 60);
   assert.equal(v2.json.spec.targetCPUUtilizationPercentage, undefined);
 });
+
+test('reviews: SelfSubjectAccessReview, SelfSubjectRulesReview, SelfSubjectReview; nothing is stored', async () => {
+  const before = await backend.currentRevision();
+  const ssar = await call('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'SelfSubjectAccessReview',
+    spec: { resourceAttributes: { namespace: 'default', verb: 'create', resource: 'pods' } },
+  });
+  assert.equal(ssar.status, 201);
+  assert.equal(ssar.json.status.allowed, true);
+  const rules = await call('POST', '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', { kind: 'SelfSubjectRulesReview', spec: { namespace: 'default' } });
+  assert.deepEqual(rules.json.status.resourceRules[0].verbs, ['*']);
+  const who = await call('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { kind: 'SelfSubjectReview' });
+  assert.equal(who.json.status.userInfo.username, 'admin');
+  const tr = await call('POST', '/apis/authentication.k8s.io/v1/tokenreviews', { kind: 'TokenReview', spec: { token: 'nope' } });
+  assert.equal(tr.json.status.authenticated, false);
+  const get = await call('GET', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews');
+  assert.equal(get.status, 405);
+  assert.equal(await backend.currentRevision(), before);
+});

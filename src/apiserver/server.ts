@@ -18,6 +18,9 @@ import { handleResource, type RestContext } from './rest.ts';
 import { handleSubresource } from './subresources.ts';
 import { statusOf, toApiError } from './status.ts';
 import { WatchCache } from './watchcache/cache.ts';
+import { AllowAll, type Authorizer } from './authz/authorizer.ts';
+import { handleReview, type TokenAuthenticator } from './reviews.ts';
+import { decodeObjectBody } from './request.ts';
 
 export interface ApiServerOptions {
   backend: Backend;
@@ -26,6 +29,10 @@ export interface ApiServerOptions {
   /** Events kept per resource for watch replay (default 10000). */
   watchCacheSize?: number;
   resources?: readonly ResourceDef[];
+  /** Decides every request (default: allow every authenticated user everything). */
+  authorizer?: Authorizer;
+  /** Validates bearer tokens for TokenReview (default: none is valid). */
+  authenticateToken?: TokenAuthenticator;
 }
 
 export const VERSION_INFO = {
@@ -47,6 +54,9 @@ const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz']);
 
 export class ApiServer {
   private readonly stores = new Map<string, ResourceStore>();
+  private readonly reviews = new Map<string, ResourceDef>();
+  private readonly authorizer: Authorizer;
+  private readonly authenticateToken: TokenAuthenticator;
   private readonly caches: WatchCache[] = [];
   private readonly discovery: Discovery;
   private readonly ctx: RestContext;
@@ -64,8 +74,14 @@ export class ApiServer {
     const resources = opts.resources ?? RESOURCES;
     this.discovery = new Discovery(resources);
     const cacheByPrefix = new Map<string, WatchCache>();
+    this.authorizer = opts.authorizer ?? new AllowAll();
+    this.authenticateToken = opts.authenticateToken ?? (() => null);
     const gate: NamespaceGate = { checkWritable: (ns) => this.checkNamespace(ns) };
     for (const def of resources) {
+      if (def.virtual) {
+        this.reviews.set(`${def.group}/${def.version}/${def.plural}`, def);
+        continue;
+      }
       const prefix = storagePrefix(def);
       let cache = cacheByPrefix.get(prefix);
       if (!cache) {
@@ -147,6 +163,14 @@ export class ApiServer {
     const p = parseApiPath(path);
     if (p.type !== 'resource') throw apiErrors.notFound('', '', path);
     const info = p.info;
+    const review = this.reviews.get(`${info.group}/${info.version}/${info.resource}`);
+    if (review) {
+      return handleReview(req, info, review, {
+        authorizer: this.authorizer,
+        authenticateToken: this.authenticateToken,
+        decode: (r) => decodeObjectBody(r),
+      });
+    }
     const store = this.store(info.group, info.version, info.resource);
     if (!store) {
       throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');

@@ -65,9 +65,18 @@ export async function runServer(args: string[]): Promise<void> {
   const pki = await ensurePki(path.join(dataDir, 'tls'), { hosts: (flags['tls-san'] as string[] | undefined) ?? [] });
   const tokenFile = (flags['token-file'] as string | undefined) ?? path.join(dataDir, 'token.csv');
   await ensureTokenFile(tokenFile);
-  const authenticator = new UnionAuthenticator([new X509Authenticator(), await loadTokenFile(tokenFile)]);
+  const tokens = await loadTokenFile(tokenFile);
+  const authenticator = new UnionAuthenticator([new X509Authenticator(), tokens]);
 
-  const api = await ApiServer.start({ backend, log: log.child('apiserver'), watchCacheSize: flags['watch-cache-size'] as number | undefined });
+  const api = await ApiServer.start({
+    backend,
+    log: log.child('apiserver'),
+    watchCacheSize: flags['watch-cache-size'] as number | undefined,
+    authenticateToken: (token) => {
+      const u = tokens.authenticate({ headers: { authorization: `Bearer ${token}` } });
+      return u ? { name: u.name, uid: u.uid, groups: u.groups } : null;
+    },
+  });
   const running = await listen(api, { host: bind, port, tls: tlsServerOptions(pki), authenticator, log: log.child('https') });
 
   const host = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
