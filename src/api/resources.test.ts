@@ -33,12 +33,17 @@ test('every resource is complete and consistent', () => {
       if (s.name === 'status') assert.deepEqual(s.kind, { group: d.group, version: d.version, kind: d.kind });
       if (s.name === 'scale') assert.deepEqual(s.kind, { group: 'autoscaling', version: 'v1', kind: 'Scale' });
     }
-    assert.equal(typeof d.defaults, 'function', `${id} has defaults`);
-    assert.equal(typeof d.validate, 'function', `${id} has validation`);
+    if (!d.virtual) {
+      assert.equal(typeof d.defaults, 'function', `${id} has defaults`);
+      assert.equal(typeof d.validate, 'function', `${id} has validation`);
+    }
     assert.equal(findResource(d.group, d.version, d.plural), d);
     assert.equal(findResourceByKind(d.group, d.version, d.kind), d);
   }
-  assert.equal(RESOURCES.length, 34);
+  assert.equal(RESOURCES.length, 40);
+  assert.deepEqual(RESOURCES.filter((d) => d.virtual).map((d) => d.plural).sort(), [
+    'localsubjectaccessreviews', 'selfsubjectaccessreviews', 'selfsubjectreviews', 'selfsubjectrulesreviews', 'subjectaccessreviews', 'tokenreviews',
+  ]);
 });
 
 test('names, scope and verbs match kubectl api-resources of 1.32', () => {
@@ -78,6 +83,12 @@ test('names, scope and verbs match kubectl api-resources of 1.32', () => {
     ['priorityclasses', 'pc', 'scheduling.k8s.io/v1', false, 'PriorityClass', ''],
     ['leases', '', 'coordination.k8s.io/v1', true, 'Lease', ''],
     ['endpointslices', '', 'discovery.k8s.io/v1', true, 'EndpointSlice', ''],
+    ['selfsubjectreviews', '', 'authentication.k8s.io/v1', false, 'SelfSubjectReview', ''],
+    ['tokenreviews', '', 'authentication.k8s.io/v1', false, 'TokenReview', ''],
+    ['localsubjectaccessreviews', '', 'authorization.k8s.io/v1', true, 'LocalSubjectAccessReview', ''],
+    ['selfsubjectaccessreviews', '', 'authorization.k8s.io/v1', false, 'SelfSubjectAccessReview', ''],
+    ['selfsubjectrulesreviews', '', 'authorization.k8s.io/v1', false, 'SelfSubjectRulesReview', ''],
+    ['subjectaccessreviews', '', 'authorization.k8s.io/v1', false, 'SubjectAccessReview', ''],
   ];
   for (const [plural, short, apiVersion, namespaced, kind, cats] of table) {
     const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') as [string, string] : ['', apiVersion];
@@ -90,7 +101,7 @@ test('names, scope and verbs match kubectl api-resources of 1.32', () => {
   }
   const noCollection = ['namespaces', 'services'];
   for (const d of RESOURCES) {
-    const want = noCollection.includes(d.plural) && d.group === '' ? STD.filter((v) => v !== 'deletecollection') : STD;
+    const want = d.virtual ? ['create'] : noCollection.includes(d.plural) && d.group === '' ? STD.filter((v) => v !== 'deletecollection') : STD;
     assert.deepEqual(d.verbs, want, `${apiVersionOf(d)} ${d.plural} verbs`);
   }
 });
@@ -128,6 +139,8 @@ test('group versions in discovery order with preferred versions first', () => {
       'v1',
       'apps/v1',
       'events.k8s.io/v1',
+      'authentication.k8s.io/v1',
+      'authorization.k8s.io/v1',
       'autoscaling/v2',
       'autoscaling/v1',
       'batch/v1',
