@@ -32,20 +32,30 @@ const BREAKER_HALF_OPEN_MS = 6000;
 interface Form {
   name: string;
   times: number[];
+  /** Time to the response headers (server-side build time, when the server buffers the body). */
+  ttfb: number[];
   bytes: number;
   items: string;
 }
 
-async function timeRuns(runs: number, once: () => Promise<{ bytes: number; items: string }>): Promise<Omit<Form, 'name'>> {
-  let last = { bytes: 0, items: '' };
+interface Once {
+  bytes: number;
+  items: string;
+  ttfbMs?: number;
+}
+
+async function timeRuns(runs: number, once: () => Promise<Once>): Promise<Omit<Form, 'name'>> {
+  let last: Once = { bytes: 0, items: '' };
   for (let i = 0; i < WARM_RUNS; i++) last = await once();
   const times: number[] = [];
+  const ttfb: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
     last = await once();
     times.push(performance.now() - t0);
+    if (last.ttfbMs !== undefined) ttfb.push(last.ttfbMs);
   }
-  return { times, ...last };
+  return { times, ttfb, bytes: last.bytes, items: last.items };
 }
 
 export async function benchList(be: BenchBackend, opts: ListOptions, out: Out): Promise<Check[]> {
@@ -80,7 +90,7 @@ export async function benchList(be: BenchBackend, opts: ListOptions, out: Out): 
     const get = (path: string, accept = 'application/json', count: (body: Buffer) => string) => async () => {
       const res = await one.request('GET', path, undefined, { accept });
       if (res.status !== 200) throw new Error(`GET ${path} → ${res.status}: ${res.body.toString('utf8').slice(0, 300)}`);
-      return { bytes: res.body.length, items: count(res.body) };
+      return { bytes: res.body.length, items: count(res.body), ttfbMs: res.ttfbMs };
     };
     const countItems = (body: Buffer) => String((JSON.parse(body.toString('utf8')) as { items: unknown[] }).items.length);
     const countRows = (body: Buffer) => String((JSON.parse(body.toString('utf8')) as { rows: unknown[] }).rows.length);
@@ -151,14 +161,14 @@ export async function benchList(be: BenchBackend, opts: ListOptions, out: Out): 
 
   out(
     table(
-      ['request', 'items', 'bytes', 'p50', 'min', 'max'],
+      ['request', 'items', 'bytes', 'p50', 'min', 'max', 'p50 to headers'],
       forms.map((f) => {
         const s = summarize(f.times);
-        return [f.name, f.items, mb(f.bytes), ms(s.p50), ms(s.min), ms(s.max)];
+        return [f.name, f.items, mb(f.bytes), ms(s.p50), ms(s.min), ms(s.max), f.ttfb.length ? ms(summarize(f.ttfb).p50) : '-'];
       }),
     ),
   );
-  out('(raw "bytes" = sum of value lengths, no envelope)');
+  out('(raw "bytes" = sum of value lengths, no envelope; "to headers" = request sent → response headers received)');
   const full = forms.find((f) => f.name === 'GET /api/v1/pods');
   if (full) {
     const p50 = summarize(full.times).p50;

@@ -1,7 +1,9 @@
 // Summarizes a V8 .cpuprofile (from `node --cpu-prof`): self time per function and per source
 // file, top entries first, so a benchmark report can say where the server's time went.
 //
-//   node bench/profile-summary.ts FILE.cpuprofile [--top N]
+//   node bench/profile-summary.ts FILE.cpuprofile [--top N] [--last SECONDS]
+// --last keeps only the samples of the profile's final SECONDS (e.g. the LIST phase, which
+// comes after the fill and right before the server is stopped).
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -26,11 +28,17 @@ export interface SelfTime {
   pct: number;
 }
 
-/** Self time by function and by file, sorted descending. Time per sample is taken from timeDeltas. */
-export function selfTimes(profile: Profile): { byFunction: SelfTime[]; byFile: SelfTime[]; totalMs: number } {
+/** Self time by function and by file, sorted descending. Time per sample is taken from timeDeltas.
+ *  lastMs: count only samples taken in the final lastMs of the profile. */
+export function selfTimes(profile: Profile, lastMs = Infinity): { byFunction: SelfTime[]; byFile: SelfTime[]; totalMs: number } {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const perNode = new Map<number, number>();
+  const at: number[] = [];
+  let t = profile.startTime;
+  for (let i = 0; i < profile.samples.length; i++) at.push((t += profile.timeDeltas[i] ?? 0));
+  const from = profile.endTime - lastMs * 1000;
   for (let i = 0; i < profile.samples.length; i++) {
+    if (at[i]! < from) continue;
     const dt = (profile.timeDeltas[i + 1] ?? 0) / 1000;
     perNode.set(profile.samples[i]!, (perNode.get(profile.samples[i]!) ?? 0) + dt);
   }
@@ -51,14 +59,18 @@ export function selfTimes(profile: Profile): { byFunction: SelfTime[]; byFile: S
 }
 
 if (import.meta.main) {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { top: { type: 'string', default: '25' }, last: { type: 'string' } },
+  });
   const file = positionals[0];
   if (!file) {
-    process.stderr.write('usage: node bench/profile-summary.ts FILE.cpuprofile [--top N]\n');
+    process.stderr.write('usage: node bench/profile-summary.ts FILE.cpuprofile [--top N] [--last SECONDS]\n');
     process.exit(2);
   }
   const top = Number(values.top);
-  const { byFunction, byFile, totalMs } = selfTimes(JSON.parse(readFileSync(file, 'utf8')) as Profile);
+  const lastMs = values.last === undefined ? Infinity : Number(values.last) * 1000;
+  const { byFunction, byFile, totalMs } = selfTimes(JSON.parse(readFileSync(file, 'utf8')) as Profile, lastMs);
   const show = (title: string, rows: SelfTime[]) => {
     process.stdout.write(`\n${title}\n`);
     for (const r of rows.slice(0, top)) process.stdout.write(`${r.ms.toFixed(0).padStart(8)} ms ${r.pct.toFixed(1).padStart(5)}%  ${r.name}\n`);

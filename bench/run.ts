@@ -32,7 +32,7 @@ const USAGE = `Usage: node bench/run.ts [flags]
   --pods N           pods for the LIST benchmark (default 10000; quick 1000)
   --watchers N       watch connections (default 1000; quick 100)
   --events N         watched updates (default 50; quick 10)
-  --profile DIR      run the creates benchmark's servers with --cpu-prof, profiles into DIR
+  --profile DIR      run the servers with --cpu-prof, profiles into DIR/<backend>-<benchmark>/
                      (summarize one with: node bench/profile-summary.ts FILE)
 `;
 
@@ -99,7 +99,7 @@ async function main(): Promise<number> {
     for (const name of backends) {
       for (const bench of benches) {
         const env: Record<string, string> = {};
-        if (profileDir && bench === 'creates') env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${profileDir}`;
+        if (profileDir) env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${path.join(profileDir, `${name}-${bench}`)}`;
         const be = new BenchBackend(name as BackendName, cleanup, { serverEnv: env });
         checks.push(...(await runOne(bench, be, sizes, out)));
       }
@@ -116,7 +116,7 @@ async function main(): Promise<number> {
     ),
   );
   out(`total bench time ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  if (profileDir) out(`server CPU profiles of the creates runs: ${profileDir}`);
+  if (profileDir) out(`server CPU profiles: ${profileDir}/<backend>-<benchmark>/`);
   return 0;
 }
 

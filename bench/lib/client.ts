@@ -43,6 +43,8 @@ export interface Response {
   status: number;
   headers: IncomingHttpHeaders;
   body: Buffer;
+  /** Request start → response headers received, ms. */
+  ttfbMs: number;
 }
 
 /** Requests that take longer than this fail (keeps every bench loop bounded). */
@@ -67,6 +69,7 @@ export class KubeClient {
 
   request(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<Response> {
     return new Promise((resolve, reject) => {
+      const t0 = performance.now();
       const h: Record<string, string | number> = { accept: 'application/json', ...headers };
       if (body !== undefined) {
         h['content-type'] ??= 'application/json';
@@ -75,9 +78,12 @@ export class KubeClient {
       const req = https.request(
         { host: this.creds.host, port: this.creds.port, method, path, headers: h, agent: this.agent, timeout: REQUEST_TIMEOUT_MS },
         (res) => {
+          const ttfbMs = performance.now() - t0;
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) }));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), ttfbMs }),
+          );
           res.on('error', reject);
         },
       );
