@@ -53,6 +53,13 @@ export async function startSkiff(opts: StartSkiffOptions): Promise<SkiffServer> 
     tail = tail.concat(lines).slice(-40);
   });
   const logs = () => tail.concat(partial ? [partial] : []).join('\n');
+  // A crash at start-up: its message without the stack frames.
+  const briefLogs = () =>
+    tail
+      .concat(partial ? [partial] : [])
+      .filter((l) => !/^\s+at /.test(l) && l.trim())
+      .slice(-8)
+      .join('\n');
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
 
   const stop = opts.cleanup.add(`skiff server ${proc.pid}`, async () => {
@@ -89,7 +96,7 @@ export async function startSkiff(opts: StartSkiffOptions): Promise<SkiffServer> 
       });
       void exited.then(() => {
         clearTimeout(timer);
-        reject(new Error(`skiff server exited (code ${proc.exitCode}, signal ${proc.signalCode}) before it was ready:\n${logs()}`));
+        reject(new Error(`skiff server exited (code ${proc.exitCode}, signal ${proc.signalCode}) before it was ready:\n${briefLogs()}`));
       });
     });
     const creds = credentialsFromKubeconfig(path.join(dataDir, 'kubeconfig.yaml'));
