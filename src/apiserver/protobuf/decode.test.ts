@@ -183,7 +183,7 @@ test('SelfSubjectAccessReview: resource and non-resource attributes', () => {
   assert.deepEqual(decoded['spec'], { nonResourceAttributes: { path: '/healthz', verb: 'get' } });
 });
 
-test('times, micro times, durations and embedded JSON', () => {
+test('Eviction: times, an int64 pointer kept at 0, managedFields as embedded JSON', () => {
   const eviction = encode('k8s.io.api.policy.v1.Eviction', {
     metadata: {
       name: 'web-1',
@@ -221,6 +221,25 @@ test('times, micro times, durations and embedded JSON', () => {
     },
     deleteOptions: { gracePeriodSeconds: 0, dryRun: ['All'] },
   });
+});
+
+test('fields whose protobuf name differs from the JSON name, named slices as arrays', () => {
+  // BoundObjectReference field 4 is `uID` in generated.proto, `uid` in JSON; the descriptor uses the JSON name.
+  const tokenRequest = encode('k8s.io.api.authentication.v1.TokenRequest', {
+    spec: { audiences: ['api'], boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'web-1', uid: 'u-1' } },
+  });
+  const decoded = decodeProtobufObject(body('authentication.k8s.io/v1', 'TokenRequest', tokenRequest));
+  assert.deepEqual(decoded['spec'], {
+    audiences: ['api'],
+    boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'web-1', uid: 'u-1' },
+    expirationSeconds: null, // *int64 without omitempty
+  });
+
+  const sar = encode('k8s.io.api.authorization.v1.SubjectAccessReview', {
+    spec: { user: 'alice', groups: ['devs'], extra: { scopes: { items: ['a', 'b'] }, none: {} }, uid: 'u-2' },
+  });
+  const review = decodeProtobufObject(body('authorization.k8s.io/v1', 'SubjectAccessReview', sar));
+  assert.deepEqual(review['spec'], { user: 'alice', groups: ['devs'], extra: { scopes: ['a', 'b'], none: null }, uid: 'u-2' });
 });
 
 test('DeleteOptions is decoded whatever group version it is sent in', () => {
