@@ -126,3 +126,10 @@ test('closure and resolve', () => {
   assert.deepEqual(c.closure(['nope']), []);
   assert.equal(c.resolve(c.get('A')!.properties!.b!), c.get('B'));
 });
+
+test('schemas.json is what scripts/gen-openapi.ts generates from kubernetes-types, the catalogue and the patch table (else: npm run gen:openapi)', async () => {
+  const { generateSchemasJson, SCHEMAS_JSON_PATH } = await import('../../../scripts/gen-openapi.ts');
+  const { readFileSync } = await import('node:fs');
+  const { text } = generateSchemasJson();
+  assert.ok(text === readFileSync(SCHEMAS_JSON_PATH, 'utf8'), 'src/apiserver/openapi/schemas.json is stale: run npm run gen:openapi');
+});
