@@ -7,7 +7,8 @@
 //
 //   git -C <mirror of kubernetes/api> archive v0.32.9 | tar -x -C /tmp/k8s-api
 //   git -C <mirror of kubernetes/apimachinery> archive v0.32.9 | tar -x -C /tmp/k8s-apimachinery
-//   node scripts/gen-proto.ts /tmp/k8s-api /tmp/k8s-apimachinery [--out FILE]
+//   node scripts/gen-proto.ts /tmp/k8s-api /tmp/k8s-apimachinery \
+//     --source 'k8s.io/api v0.32.9, k8s.io/apimachinery v0.32.9' [--out FILE]
 //
 // Every `generated.proto` below the given directories is parsed (wire names and field numbers).
 // The Go structs beside each .proto (types.go and friends) supply what the protobuf schema does
@@ -20,8 +21,8 @@
 //   z  omitzero
 // Fields are named by their JSON name (protobuf field names differ in a few places, e.g. `uID`).
 // A message whose Go type is a named slice (ExtraValue) carries `options.go = "list"`.
-// The top-level `kinds` maps "apiVersion/Kind" to the message's full name; `anyVersionKinds`
-// lists kinds registered in every group version (DeleteOptions).
+// `source` records what it was generated from (--source). `kinds` maps "apiVersion/Kind" to the
+// message's full name; `anyVersionKinds` lists kinds registered in every group version (DeleteOptions).
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -186,13 +187,15 @@ interface NamespaceJson {
 
 function main(argv: string[]): void {
   let out = new URL('../src/apiserver/protobuf/descriptor.json', import.meta.url).pathname;
+  let source = '';
   const dirs: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--out') out = argv[++i] ?? '';
+    else if (argv[i] === '--source') source = argv[++i] ?? '';
     else dirs.push(argv[i] as string);
   }
   if (dirs.length === 0 || !out) {
-    process.stderr.write('usage: node scripts/gen-proto.ts <k8s.io/api dir> <k8s.io/apimachinery dir> [--out FILE]\n');
+    process.stderr.write('usage: node scripts/gen-proto.ts <k8s.io/api dir> <k8s.io/apimachinery dir> [--source LABEL] [--out FILE]\n');
     process.exit(2);
   }
 
@@ -257,7 +260,7 @@ function main(argv: string[]): void {
     insert(tree, name.split('.'), typeJson);
   }
 
-  const descriptor = { kinds, anyVersionKinds, nested: tree.nested };
+  const descriptor = { ...(source ? { source } : {}), kinds, anyVersionKinds, nested: tree.nested };
   fs.writeFileSync(out, JSON.stringify(descriptor) + '\n');
   process.stderr.write(`wrote ${reachable.size} messages, ${Object.keys(kinds).length} kinds to ${out}\n`);
 }

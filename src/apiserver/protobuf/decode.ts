@@ -21,6 +21,8 @@ const ENVELOPE = 'k8s.io.apimachinery.pkg.runtime.Unknown';
 
 /** The shape of descriptor.json. */
 export interface ProtobufDescriptor {
+  /** what it was generated from, e.g. "k8s.io/api v0.32.9, k8s.io/apimachinery v0.32.9" */
+  source?: string;
   /** "apiVersion/Kind" → full message name, e.g. "apps/v1/Deployment" → "k8s.io.api.apps.v1.Deployment" */
   kinds: Record<string, string>;
   /** kinds registered in every group version (DeleteOptions) → full message name */
