@@ -3,6 +3,7 @@
 
 import { apiErrors } from '../base/errors.ts';
 import { parse as parseYaml } from 'yaml';
+import { isProtobuf, decodeProtobufObject } from './protobuf/decode.ts';
 
 export interface RequestUser {
   name: string;
@@ -22,6 +23,8 @@ export interface ApiRequest {
   user?: RequestUser;
   /** Aborted when the client goes away or the server shuts down. */
   signal: AbortSignal;
+  /** Warnings collected while handling; sent back as Warning headers. */
+  warnings?: string[];
 }
 
 /** Where a streaming response writes. `write` returns the bytes still buffered for this client. */
@@ -53,6 +56,8 @@ export function isStreaming(r: ApiResponse): r is StreamingResponse {
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
 export const JSON_TYPE = 'application/json';
+/** Kubernetes' protobuf wire format; kubectl 1.32's typed clients send it for writes. */
+export const PROTOBUF_TYPE = 'application/vnd.kubernetes.protobuf';
 
 export function jsonResponse(status: number, obj: unknown, extra?: Record<string, string>): BufferedResponse {
   return { status, headers: { 'content-type': JSON_TYPE, ...extra }, body: JSON.stringify(obj) };
@@ -67,8 +72,12 @@ export function bodyMediaType(req: ApiRequest): string {
 }
 
 /** Decode a JSON or YAML request body into a value. Malformed → 400; other media types → 415. */
-export function decodeBody(req: ApiRequest, allowed: string[] = [JSON_TYPE, 'application/yaml']): unknown {
+export function decodeBody(req: ApiRequest, allowed: string[] = [JSON_TYPE, 'application/yaml', PROTOBUF_TYPE]): unknown {
   const type = bodyMediaType(req);
+  if (allowed.includes(PROTOBUF_TYPE) && isProtobuf(type)) {
+    if (!req.body || req.body.length === 0) throw apiErrors.badRequest('the request body is empty; expected a protobuf object');
+    return decodeProtobufObject(req.body);
+  }
   if (!allowed.includes(type)) throw apiErrors.unsupportedMediaType(type);
   const text = req.body ? req.body.toString('utf8') : '';
   if (text.trim() === '') throw apiErrors.badRequest('the request body is empty; expected a JSON or YAML object');

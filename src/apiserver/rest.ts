@@ -19,6 +19,7 @@ import type { ResourceRequestInfo } from './router.ts';
 import type { ResourceStore, DeleteOptions } from './registry/store.ts';
 import { applyPatch, PATCH_TYPES } from './patch.ts';
 import { successStatus } from './status.ts';
+import { checkFields } from './fieldvalidation.ts';
 import { buildTable } from './tables/table.ts';
 import { objectFilter } from './filters.ts';
 import { serveWatch } from './watch.ts';
@@ -90,6 +91,7 @@ export async function handleResource(
       }
       const body = decodeObjectBody(req);
       checkTypeMeta(def, body);
+      checkFields(req, def, body, req.body?.toString('utf8'));
       const created = await store.create(ns, body as KubeObject, { dryRun: dryRun(req) });
       return objectResponse(req, store, 201, created, ctx);
     }
@@ -97,6 +99,7 @@ export async function handleResource(
       if (info.name === undefined) throw apiErrors.methodNotAllowed(`PUT needs an object name`);
       const body = decodeObjectBody(req);
       checkTypeMeta(def, body);
+      checkFields(req, def, body, req.body?.toString('utf8'));
       const updated = await store.guaranteedUpdate(ns, info.name, () => body as KubeObject, { dryRun: dryRun(req) });
       return objectResponse(req, store, 200, updated, ctx);
     }
@@ -137,6 +140,7 @@ export async function patchObject(
         throw apiErrors.badRequest('the patch must leave a JSON object');
       }
       checkTypeMeta(store.def, patched);
+      checkFields(req, store.def, patched);
       patched.metadata ??= {};
       // Only a resourceVersion the patch itself names is a precondition.
       if (patched.metadata.resourceVersion === rv) delete patched.metadata.resourceVersion;

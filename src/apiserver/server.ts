@@ -21,6 +21,8 @@ import { WatchCache } from './watchcache/cache.ts';
 import { AllowAll, type Authorizer } from './authz/authorizer.ts';
 import { handleReview, type TokenAuthenticator } from './reviews.ts';
 import { decodeObjectBody } from './request.ts';
+import { warningHeader } from './fieldvalidation.ts';
+import { OpenApi } from './openapi/documents.ts';
 
 export interface ApiServerOptions {
   backend: Backend;
@@ -59,6 +61,7 @@ export class ApiServer {
   private readonly authenticateToken: TokenAuthenticator;
   private readonly caches: WatchCache[] = [];
   private readonly discovery: Discovery;
+  private readonly openapi: OpenApi;
   private readonly ctx: RestContext;
   private readonly log: Logger;
   private readonly backend: Backend;
@@ -73,6 +76,7 @@ export class ApiServer {
     this.ctx = { now: () => clock.now() };
     const resources = opts.resources ?? RESOURCES;
     this.discovery = new Discovery(resources);
+    this.openapi = new OpenApi(resources, { clock: { now: () => clock.now() } });
     const cacheByPrefix = new Map<string, WatchCache>();
     this.authorizer = opts.authorizer ?? new AllowAll();
     this.authenticateToken = opts.authenticateToken ?? (() => null);
@@ -142,7 +146,9 @@ export class ApiServer {
   /** Answer one request. Never throws: failures become Status responses. */
   async handle(req: ApiRequest): Promise<ApiResponse> {
     try {
-      return await this.route(req);
+      const res = await this.route(req);
+      if (req.warnings?.length) res.headers = { ...res.headers, warning: warningHeader(req.warnings) };
+      return res;
     } catch (e) {
       const err = toApiError(e);
       if (err.httpCode >= 500) this.log.error('request failed', { method: req.method, path: req.path, error: String((e as Error)?.stack ?? e) });
@@ -160,6 +166,8 @@ export class ApiServer {
     if (path === '/version' || path === '/version/') return jsonResponse(200, VERSION_INFO);
     const disc = this.discovery.serve(req);
     if (disc) return disc;
+    const oa = this.openapi.serve(req);
+    if (oa) return oa;
     const p = parseApiPath(path);
     if (p.type !== 'resource') throw apiErrors.notFound('', '', path);
     const info = p.info;

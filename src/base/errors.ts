@@ -150,7 +150,7 @@ export const apiErrors = {
     return new ApiError(406, 'NotAcceptable', message);
   },
   unsupportedMediaType(contentType: string): ApiError {
-    return new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`, {
+    return new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`, {
       causes: [{ reason: 'UnsupportedMediaType', message: contentType }],
     });
   },

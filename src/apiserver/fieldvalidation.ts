@@ -1,0 +1,48 @@
+// Server-side field validation (the fieldValidation query parameter): Strict rejects unknown
+// and duplicate fields with upstream's "strict decoding error" 400, Warn lets the write through
+// with one Warning header per problem, Ignore does neither. Unset means Warn, as upstream.
+
+import { ApiError, apiErrors } from '../base/errors.ts';
+import type { ResourceDef } from '../api/types.ts';
+import type { ApiRequest } from './request.ts';
+import { duplicateFields, unknownFields } from './openapi/unknown-fields.ts';
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+export function fieldValidationOf(req: ApiRequest): FieldValidation {
+  const v = req.query.get('fieldValidation');
+  if (v === null || v === '') return 'Warn';
+  if (v === 'Strict' || v === 'Warn' || v === 'Ignore') return v;
+  throw apiErrors.badRequest(`fieldValidation: Unsupported value: "${v}": supported values: "Ignore", "Strict", "Warn"`);
+}
+
+/** Add a warning to the response of this request (sent as `Warning: 299 - "<text>"`). */
+export function addWarning(req: ApiRequest, text: string): void {
+  (req.warnings ??= []).push(text);
+}
+
+/**
+ * Check an object (as decoded from the request, or as a patch left it) against its schema.
+ * `bodyText` is the raw JSON body when the object came straight from one (duplicate detection).
+ */
+export function checkFields(req: ApiRequest, def: ResourceDef, obj: unknown, bodyText?: string): void {
+  const mode = fieldValidationOf(req);
+  if (mode === 'Ignore') return;
+  const problems: string[] = [];
+  if (bodyText !== undefined && bodyText.trimStart().startsWith('{')) {
+    for (const f of duplicateFields(bodyText)) problems.push(`duplicate field "${f}"`);
+  }
+  for (const f of unknownFields(def.group, def.version, def.kind, obj)) problems.push(`unknown field "${f}"`);
+  if (problems.length === 0) return;
+  if (mode === 'Warn') {
+    for (const p of problems) addWarning(req, p);
+    return;
+  }
+  const gv = def.group ? `${def.group}/${def.version}` : def.version;
+  throw new ApiError(400, 'BadRequest', `${def.kind} in version "${gv}" cannot be handled as a ${def.kind}: strict decoding error: ${problems.join(', ')}`);
+}
+
+/** The Warning header value for a list of warnings (RFC 7234 warn-code 299, quoted, comma separated). */
+export function warningHeader(warnings: string[]): string {
+  return warnings.map((w) => `299 - "${w.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(', ');
+}
