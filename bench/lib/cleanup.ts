@@ -6,6 +6,8 @@
 export class Cleanup {
   private readonly stoppers: { name: string; fn: () => Promise<void> }[] = [];
   private readonly pids = new Set<number>();
+  /** Set once runAll started: anything registered later is stopped right away. */
+  private closing = false;
 
   constructor() {
     process.on('exit', () => {
@@ -24,6 +26,7 @@ export class Cleanup {
     let done: Promise<void> | undefined;
     const entry = { name, fn: () => (done ??= fn()) };
     this.stoppers.push(entry);
+    if (this.closing) void this.runAll();
     return async () => {
       const i = this.stoppers.indexOf(entry);
       if (i >= 0) this.stoppers.splice(i, 1);
@@ -42,6 +45,7 @@ export class Cleanup {
 
   /** Run every registered stopper, newest first; failures are reported, not thrown. */
   async runAll(): Promise<void> {
+    this.closing = true;
     while (this.stoppers.length) {
       const s = this.stoppers.pop()!;
       try {
