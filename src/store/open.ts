@@ -8,7 +8,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Backend, BackendOptions } from './backend.ts';
-import { EtcdBackend } from './etcd.ts';
 import { MemoryBackend } from './memory.ts';
 import { SqliteBackend } from './sqlite.ts';
 
@@ -66,7 +65,10 @@ export async function openBackend(url: string, opts: OpenOptions = {}): Promise<
     case 'sqlite':
       await mkdir(dirname(where.path), { recursive: true, mode: 0o700 });
       return new SqliteBackend({ ...backendOpts, path: where.path });
-    case 'etcd':
+    case 'etcd': {
+      // Loaded only when used: the etcd client (gRPC) costs ~20 MB of memory at import.
+      const { EtcdBackend } = await import('./etcd.ts');
       return new EtcdBackend({ ...backendOpts, endpoints: where.endpoints });
+    }
   }
 }
