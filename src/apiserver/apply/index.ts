@@ -166,7 +166,8 @@ function capUpdateManagers(m: Managed): void {
     const time = m.times.get(id);
     const bucket = managerIdentifier({ manager: ANCIENT_CHANGES, operation: 'Update', apiVersion: vs.apiVersion });
     const first = firstByVersion.get(vs.apiVersion);
-    if (first === undefined) {
+    // (An existing bucket counts as the first of its version; it never merges into itself.)
+    if (first === undefined || id === bucket) {
       firstByVersion.set(vs.apiVersion, id);
       continue;
     }
