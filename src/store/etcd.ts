@@ -5,7 +5,10 @@
 //   put, else get); delete likewise with delete-range; the failure branch's get tells
 //   KeyNotFoundError from ConflictError.
 // - list: range [startAfter+'\0' | prefix, prefixEnd) at a revision with a limit; etcd's
-//   "compacted" / "future revision" errors become CompactedError / FutureRevisionError.
+//   "compacted" / "future revision" errors become CompactedError / FutureRevisionError. A list
+//   without a limit is read in pages of LIST_PAGE_SIZE keys at one revision (the first page's),
+//   so no single reply grows with the prefix; if that revision is compacted mid-way and the
+//   caller asked for no revision, the list starts over at the new current revision.
 // - watch: an etcd watch with start_revision and prev_kv. The client reconnects and resumes on
 //   its own; we pin its resume point to the last delivered revision + 1 and drop anything at
 //   or below it, so a reconnect can neither skip nor repeat events.
@@ -13,19 +16,29 @@
 //   a write issued after watch() returned is always seen by a watch "from now".
 // - etcd 3.4 cannot report its compaction revision directly: compactRevision() probes reads
 //   at a revision (a read below it fails) with a binary search, cached as a lower bound.
+// - Faults (etcd-faults.ts): no circuit breaker; a call is retried only when it never reached
+//   etcd, a read also when the connection broke under it; gRPC messages of any size.
 // Auto-compaction is etcd's own (--auto-compaction-*) unless retainRevisions is set here.
 
 import { Etcd3, type IKeyValue, type IWatchResponse, type Watcher } from 'etcd3';
 import { CompactedError, ConflictError, FutureRevisionError, KeyExistsError, KeyNotFoundError } from '../base/errors.ts';
 import type { Backend, BackendOptions, KeyValue, ListOptions, ListResult, WatchEvent, WatchHandlers, WatchOptions } from './backend.ts';
 import { AutoCompactor, DEFAULT_COMPACT_INTERVAL_MS } from './autocompact.ts';
+import { CALL_DEADLINE_MS, GRPC_CHANNEL_OPTIONS, faultHandling, retryableRead, withRetry } from './etcd-faults.ts';
 
 export interface EtcdBackendOptions extends BackendOptions {
   /** Client endpoints, `http://host:port` or `host:port`. */
   endpoints: string[];
   /** Where background (compaction) failures are reported; default console.error. */
   onError?: (err: unknown) => void;
+  /** Keys per etcd request when list() is called without a limit (default LIST_PAGE_SIZE). */
+  listPageSize?: number;
 }
+
+/** Keys per request of an unlimited list (a few MB of replies for typical objects). */
+export const LIST_PAGE_SIZE = 1000;
+/** How often an unlimited list without a revision starts over when its revision is compacted. */
+const LIST_RESTARTS = 3;
 
 const COMPACTED = 'required revision has been compacted';
 const FUTURE = 'required revision is a future revision';
@@ -42,9 +55,17 @@ export class EtcdBackend implements Backend {
   /** Stoppers of the running watches, called on close. */
   private readonly active = new Set<(err: Error) => void>();
   private closed = false;
+  private readonly pageSize: number;
 
   constructor(opts: EtcdBackendOptions) {
-    this.client = new Etcd3({ hosts: opts.endpoints, dialTimeout: 10000 });
+    this.client = new Etcd3({
+      hosts: opts.endpoints,
+      dialTimeout: 10000,
+      grpcOptions: { ...GRPC_CHANNEL_OPTIONS },
+      faultHandling: faultHandling(),
+      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + CALL_DEADLINE_MS }),
+    });
+    this.pageSize = opts.listPageSize && opts.listPageSize > 0 ? opts.listPageSize : LIST_PAGE_SIZE;
     this.auto = new AutoCompactor(
       { revisions: async () => ({ current: await this.currentRevision(), compacted: this.knownCompact }), compact: (rev) => this.compact(rev) },
       {
@@ -58,27 +79,46 @@ export class EtcdBackend implements Backend {
 
   async get(key: string): Promise<KeyValue | null> {
     this.check();
-    const res = await this.client.kv.range({ key: Buffer.from(key) });
+    const res = await this.read(() => this.client.kv.range({ key: Buffer.from(key) }));
     return res.kvs.length > 0 ? toKV(res.kvs[0]) : null;
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
     this.check();
     const revision = opts.revision && opts.revision > 0 ? opts.revision : 0;
-    const start =
-      opts.startAfter !== undefined && opts.startAfter >= prefix ? Buffer.concat([Buffer.from(opts.startAfter), Buffer.from([0])]) : rangeStart(prefix);
+    if (opts.limit && opts.limit > 0) return this.listPage(prefix, revision, opts.limit, opts.startAfter);
+    for (let restarts = 0; ; restarts++) {
+      const items: KeyValue[] = [];
+      let page = await this.listPage(prefix, revision, this.pageSize, opts.startAfter);
+      const at = page.revision;
+      try {
+        for (;;) {
+          for (const kv of page.items) items.push(kv);
+          if (!page.more || page.items.length === 0) return { items, revision: at, more: false };
+          page = await this.listPage(prefix, at, this.pageSize, page.items[page.items.length - 1].key);
+        }
+      } catch (err) {
+        // Compacted under a list of "the current state": read that state again, now.
+        if (!(err instanceof CompactedError) || revision > 0 || restarts >= LIST_RESTARTS) throw err;
+      }
+    }
+  }
+
+  /** One range request: at most `limit` keys (0 = all) under `prefix` after `startAfter`. */
+  private async listPage(prefix: string, revision: number, limit: number, startAfter: string | undefined): Promise<ListResult> {
+    const start = startAfter !== undefined && startAfter >= prefix ? Buffer.concat([Buffer.from(startAfter), Buffer.from([0])]) : rangeStart(prefix);
     const end = rangeEnd(prefix);
     const openEnded = end.length === 1 && end[0] === 0;
     if (!openEnded && Buffer.compare(start, end) >= 0) return { items: [], revision: revision || (await this.currentRevision()), more: false };
-    const res = await this.client.kv
-      .range({ key: start, range_end: end, revision, limit: opts.limit && opts.limit > 0 ? opts.limit : 0 })
-      .catch((err: unknown) => this.readError(err, revision));
+    const res = await this.read(() => this.client.kv.range({ key: start, range_end: end, revision, limit })).catch((err: unknown) =>
+      this.readError(err, revision),
+    );
     return { items: res.kvs.map(toKV), revision: revision || Number(res.header.revision), more: res.more };
   }
 
   async count(prefix: string): Promise<number> {
     this.check();
-    const res = await this.client.kv.range({ key: rangeStart(prefix), range_end: rangeEnd(prefix), count_only: true });
+    const res = await this.read(() => this.client.kv.range({ key: rangeStart(prefix), range_end: rangeEnd(prefix), count_only: true }));
     return Number(res.count);
   }
 
@@ -205,7 +245,7 @@ export class EtcdBackend implements Backend {
 
   async currentRevision(): Promise<number> {
     this.check();
-    const res = await this.client.kv.range({ key: Buffer.from([0]), count_only: true });
+    const res = await this.read(() => this.client.kv.range({ key: Buffer.from([0]), count_only: true }));
     return Number(res.header.revision);
   }
 
@@ -228,7 +268,7 @@ export class EtcdBackend implements Backend {
     this.check();
     if (revision <= this.knownCompact) return;
     try {
-      await this.client.kv.compact({ revision, physical: true });
+      await this.read(() => this.client.kv.compact({ revision, physical: true })); // idempotent
     } catch (err) {
       if (!(err instanceof Error && err.message.includes(COMPACTED))) await this.readError(err, revision);
     }
@@ -247,6 +287,11 @@ export class EtcdBackend implements Backend {
     if (this.closed) throw new Error('etcd store is closed');
   }
 
+  /** Run an idempotent call, retried (bounded) when the connection or leader went away. */
+  private read<T>(call: () => Promise<T>): Promise<T> {
+    return withRetry(call, (err) => !this.closed && retryableRead(err));
+  }
+
   /** Writes wait (bounded) for watches being established, see the header. */
   private async beforeWrite(): Promise<void> {
     this.check();
@@ -259,7 +304,7 @@ export class EtcdBackend implements Backend {
 
   private async readable(revision: number): Promise<boolean> {
     try {
-      await this.client.kv.range({ key: Buffer.from([0]), revision, count_only: true });
+      await this.read(() => this.client.kv.range({ key: Buffer.from([0]), revision, count_only: true }));
       return true;
     } catch (err) {
       if (err instanceof Error && err.message.includes(COMPACTED)) return false;
