@@ -24,3 +24,8 @@ if [ ! -x node_modules/.bin/node ] || [ ! -x node_modules/.bin/tsc ] || [ packag
   echo "setup: installing npm packages (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+if [ ! -f dist/.stamp ] || [ -n "$(find src -newer dist/.stamp -print -quit)" ]; then
+  echo "setup: building dist/"
+  bash scripts/build.sh
+fi

@@ -40,7 +40,7 @@ interface Entry {
 }
 
 function define(e: Entry): ResourceDef {
-  const subresources = [...(e.subresources ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  const subresources = [...(e.subresources ?? [])].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)); // not localeCompare: ICU data costs ~3 MB resident
   const behaviour = behaviourFor(e.group, e.version, e.kind);
   const def: ResourceDef = {
     group: e.group,

@@ -3,7 +3,19 @@
 
 import { apiErrors } from '../base/errors.ts';
 import { parse as parseYaml } from 'yaml';
-import { isProtobuf, decodeProtobufObject } from './protobuf/decode.ts';
+import { createRequire } from 'node:module';
+import type * as ProtobufDecode from './protobuf/decode.ts';
+
+/** The protobuf decoder (protobufjs + its descriptor, ~9 MB resident), loaded on first use:
+ *  most clients never send protobuf. Node 24 loads ES modules synchronously through require. */
+let protobufDecode: typeof ProtobufDecode | undefined;
+function protobufDecoder(): typeof ProtobufDecode {
+  if (!protobufDecode) {
+    const self = import.meta.url;
+    protobufDecode = createRequire(self)(self.endsWith('.ts') ? './protobuf/decode.ts' : './protobuf/decode.js') as typeof ProtobufDecode;
+  }
+  return protobufDecode;
+}
 
 export interface RequestUser {
   name: string;
@@ -74,9 +86,9 @@ export function bodyMediaType(req: ApiRequest): string {
 /** Decode a JSON or YAML request body into a value. Malformed → 400; other media types → 415. */
 export function decodeBody(req: ApiRequest, allowed: string[] = [JSON_TYPE, 'application/yaml', PROTOBUF_TYPE]): unknown {
   const type = bodyMediaType(req);
-  if (allowed.includes(PROTOBUF_TYPE) && isProtobuf(type)) {
+  if (allowed.includes(PROTOBUF_TYPE) && type === PROTOBUF_TYPE) {
     if (!req.body || req.body.length === 0) throw apiErrors.badRequest('the request body is empty; expected a protobuf object');
-    return decodeProtobufObject(req.body);
+    return protobufDecoder().decodeProtobufObject(req.body);
   }
   if (!allowed.includes(type)) throw apiErrors.unsupportedMediaType(type);
   const text = req.body ? req.body.toString('utf8') : '';

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { openBackend } from '../store/open.ts';
 import { ApiServer } from '../apiserver/server.ts';
 import { listen } from '../apiserver/https.ts';
-import { ensurePki, tlsServerOptions } from '../apiserver/authn/pki.ts';
+import { ensurePkiIsolated, tlsServerOptions } from '../apiserver/authn/pki-isolated.ts';
 import { UnionAuthenticator, X509Authenticator } from '../apiserver/authn/authenticator.ts';
 import { ensureTokenFile, loadTokenFile } from '../apiserver/authn/tokens.ts';
 import { renderKubeconfig, writeKubeconfig } from '../apiserver/authn/kubeconfig.ts';
@@ -62,7 +62,7 @@ export async function runServer(args: string[]): Promise<void> {
     retainRevisions: 10_000,
     onError: (err) => log.error('datastore background error', { error: String(err) }),
   });
-  const pki = await ensurePki(path.join(dataDir, 'tls'), { hosts: (flags['tls-san'] as string[] | undefined) ?? [] });
+  const pki = await ensurePkiIsolated(path.join(dataDir, 'tls'), { hosts: (flags['tls-san'] as string[] | undefined) ?? [] });
   const tokenFile = (flags['token-file'] as string | undefined) ?? path.join(dataDir, 'token.csv');
   await ensureTokenFile(tokenFile);
   const tokens = await loadTokenFile(tokenFile);

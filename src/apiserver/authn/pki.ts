@@ -13,6 +13,7 @@ import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-write.ts';
+export { tlsServerOptions } from './pki-isolated.ts';
 import { canonicalHost, createCa, inspectLeaf, issueLeaf, loadCaSigner } from './certs.ts';
 import type { CaSigner, CertKeyPair } from './certs.ts';
 
@@ -170,9 +171,6 @@ export async function issueServingCert(pki: Pki, opts: ServingCertOptions): Prom
  * clients for a certificate without requiring one (token users have none). Whether the
  * presented certificate chains to our CA is then `socket.authorized`.
  */
-export function tlsServerOptions(pki: Pki): { key: string; cert: string; ca: string; requestCert: true; rejectUnauthorized: false } {
-  return { key: pki.serverKeyPem, cert: pki.serverCertPem, ca: pki.caCertPem, requestCert: true, rejectUnauthorized: false };
-}
 
 function pkiFiles(dir: string): Pki['files'] {
   return {
