@@ -20,6 +20,17 @@ import type { ResourceStore, DeleteOptions } from './registry/store.ts';
 import { applyPatch, PATCH_TYPES } from './patch.ts';
 import { successStatus } from './status.ts';
 import { checkFields } from './fieldvalidation.ts';
+import { applyPatch as serverSideApply, defaultManager, fieldManagerError } from './apply/index.ts';
+
+export const APPLY_PATCH_TYPE = 'application/apply-patch+yaml';
+
+/** The fieldManager of a write: the query parameter, else derived from the User-Agent as upstream. */
+export function fieldManagerOf(req: ApiRequest, verb: 'create' | 'update' | 'patch', apply = false): { manager: string; apply: boolean } {
+  const fm = req.query.get('fieldManager') ?? '';
+  const err = fieldManagerError(verb, fm, { apply, force: req.query.get('force') === 'true' });
+  if (err) throw err;
+  return { manager: fm || defaultManager(req.headers['user-agent']), apply };
+}
 import { buildTable } from './tables/table.ts';
 import { objectFilter } from './filters.ts';
 import { serveWatch } from './watch.ts';
@@ -92,7 +103,7 @@ export async function handleResource(
       const body = decodeObjectBody(req);
       checkTypeMeta(def, body);
       checkFields(req, def, body, req.body?.toString('utf8'));
-      const created = await store.create(ns, body as KubeObject, { dryRun: dryRun(req) });
+      const created = await store.create(ns, body as KubeObject, { dryRun: dryRun(req), fieldManager: fieldManagerOf(req, 'create') });
       return objectResponse(req, store, 201, created, ctx);
     }
     case 'PUT': {
@@ -100,11 +111,15 @@ export async function handleResource(
       const body = decodeObjectBody(req);
       checkTypeMeta(def, body);
       checkFields(req, def, body, req.body?.toString('utf8'));
-      const updated = await store.guaranteedUpdate(ns, info.name, () => body as KubeObject, { dryRun: dryRun(req) });
+      const updated = await store.guaranteedUpdate(ns, info.name, () => body as KubeObject, { dryRun: dryRun(req), fieldManager: fieldManagerOf(req, 'update') });
       return objectResponse(req, store, 200, updated, ctx);
     }
     case 'PATCH': {
       if (info.name === undefined) throw apiErrors.methodNotAllowed(`PATCH needs an object name`);
+      if (bodyMediaType(req) === APPLY_PATCH_TYPE) {
+        const r = await applyObject(req, store, ns, info.name, undefined, ctx);
+        return objectResponse(req, store, r.created ? 201 : 200, r.object, ctx);
+      }
       const out = await patchObject(req, store, ns, info.name, undefined);
       return objectResponse(req, store, 200, out, ctx);
     }
@@ -125,6 +140,7 @@ export async function patchObject(
   subresource: string | undefined,
 ): Promise<KubeObject> {
   const type = bodyMediaType(req);
+  const fieldManager = fieldManagerOf(req, 'patch');
   if (!(PATCH_TYPES as readonly string[]).includes(type)) {
     throw new ApiError(415, 'UnsupportedMediaType', `the server does not support patch type ${type}: supported types are ${PATCH_TYPES.join(', ')}`);
   }
@@ -146,8 +162,64 @@ export async function patchObject(
       if (patched.metadata.resourceVersion === rv) delete patched.metadata.resourceVersion;
       return patched;
     },
-    { dryRun: dryRun(req), subresource },
+    { dryRun: dryRun(req), subresource, fieldManager },
   );
+}
+
+/**
+ * Server-side apply (application/apply-patch+yaml): merge the applied configuration into the
+ * live object with field ownership; create the object when it does not exist (201).
+ */
+export async function applyObject(
+  req: ApiRequest,
+  store: ResourceStore,
+  ns: string | undefined,
+  name: string,
+  subresource: string | undefined,
+  ctx: RestContext,
+): Promise<{ object: KubeObject; created: boolean }> {
+  const def = store.def;
+  const fieldManager = fieldManagerOf(req, 'patch', true);
+  const applied = decodeObjectBody(req, [APPLY_PATCH_TYPE]) as KubeObject;
+  checkFields(req, def, applied);
+  applied.metadata ??= {};
+  if (applied.metadata.name !== undefined && applied.metadata.name !== name) {
+    throw apiErrors.badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`);
+  }
+  const opts = (current: KubeObject | undefined) => ({
+    manager: fieldManager.manager,
+    force: req.query.get('force') === 'true',
+    now: ctx.now(),
+    group: def.group,
+    version: def.version,
+    kind: def.kind,
+    subresource,
+    hasStatus: def.hasStatus,
+    current,
+  });
+  const write = { dryRun: dryRun(req), subresource, fieldManager };
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      const object = await store.guaranteedUpdate(ns, name, (current) => {
+        const merged = serverSideApply(current, structuredClone(applied), opts(current));
+        const rv = applied.metadata.resourceVersion;
+        if (rv && rv !== current.metadata.resourceVersion) merged.metadata.resourceVersion = rv; // precondition → 409
+        else delete merged.metadata.resourceVersion;
+        return merged;
+      }, write);
+      return { object, created: false };
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.httpCode !== 404 || subresource !== undefined) throw e;
+    }
+    const fresh = serverSideApply(undefined, structuredClone(applied), opts(undefined));
+    fresh.metadata.name = name;
+    try {
+      return { object: await store.create(ns, fresh, write), created: true };
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.reason !== 'AlreadyExists') throw e; // lost a race: apply to it
+    }
+  }
+  throw apiErrors.conflict(def.group, def.plural, name, 'the object kept changing while applying; try again');
 }
 
 function parseDeleteOptions(req: ApiRequest): DeleteOptions {

@@ -9,7 +9,7 @@ import { type ApiRequest, type ApiResponse, decodeObjectBody, jsonResponse, body
 import type { ResourceRequestInfo } from './router.ts';
 import type { ResourceStore } from './registry/store.ts';
 import { rfc3339 } from './registry/store.ts';
-import { patchObject, type RestContext } from './rest.ts';
+import { patchObject, applyObject, fieldManagerOf, APPLY_PATCH_TYPE, type RestContext } from './rest.ts';
 import { applyPatch } from './patch.ts';
 import { successStatus } from './status.ts';
 
@@ -54,17 +54,18 @@ export async function handleSubresource(
 }
 
 async function statusLike(req: ApiRequest, store: ResourceStore, ns: string | undefined, name: string, sub: string, ctx: RestContext): Promise<ApiResponse> {
-  void ctx;
   switch (req.method) {
     case 'GET':
       return jsonResponse(200, await store.get(ns, name));
     case 'PUT': {
       const body = decodeObjectBody(req) as KubeObject;
-      const out = await store.guaranteedUpdate(ns, name, () => body, { dryRun: dryRunOf(req), subresource: sub });
+      const fieldManager = fieldManagerOf(req, 'update');
+      const out = await store.guaranteedUpdate(ns, name, () => body, { dryRun: dryRunOf(req), subresource: sub, fieldManager });
       return jsonResponse(200, out);
     }
     case 'PATCH':
       if (sub !== 'status') break;
+      if (bodyMediaType(req) === APPLY_PATCH_TYPE) return jsonResponse(200, (await applyObject(req, store, ns, name, 'status', ctx)).object);
       return jsonResponse(200, await patchObject(req, store, ns, name, 'status'));
   }
   throw apiErrors.methodNotAllowed(`method ${req.method} is not supported on ${store.def.plural}/${sub}`);
@@ -123,7 +124,7 @@ async function scale(req: ApiRequest, store: ResourceStore, ns: string | undefin
       if (rv && rv !== cur.metadata.resourceVersion) current.metadata.resourceVersion = rv; // precondition → 409
       return current;
     },
-    { dryRun: dryRunOf(req) },
+    { dryRun: dryRunOf(req), fieldManager: { ...fieldManagerOf(req, req.method === 'PUT' ? 'update' : 'patch'), subresource: 'scale' } },
   );
   return jsonResponse(200, toScale(out));
 }

@@ -14,6 +14,7 @@ import { convertTo } from '../../api/conversion.ts';
 import { storageKey, storagePrefix } from '../../api/resources.ts';
 import type { WatchCache, ListResult, WatchOpts } from '../watchcache/cache.ts';
 import { deleteGracePeriod, prepareForCreate, prepareForUpdate } from './strategy.ts';
+import { updateManagedFields } from '../apply/index.ts';
 
 export interface Clock {
   now(): Date;
@@ -27,6 +28,9 @@ export interface NamespaceGate {
 
 export interface WriteOptions {
   dryRun?: boolean;
+  /** Who writes, for metadata.managedFields. `apply`: the object already carries the
+   *  server-side-apply result (its managedFields are final). Absent: managedFields untouched. */
+  fieldManager?: { manager: string; apply?: boolean; subresource?: string };
 }
 
 export interface DeleteOptions extends WriteOptions {
@@ -177,6 +181,7 @@ export class ResourceStore {
     obj.kind = this.def.kind;
     prepareForCreate(this.def, obj);
     this.def.defaults?.(obj);
+    this.trackFields(undefined, obj, opts);
     this.validate(obj);
     if (this.def.namespaced) await this.namespaces.checkWritable(meta.namespace!);
     if (opts.dryRun) {
@@ -234,6 +239,7 @@ export class ResourceStore {
       next.apiVersion = apiVersionOf(this.def);
       next.kind = this.def.kind;
       if (opts.subresource !== 'status') this.def.defaults?.(next);
+      this.trackFields(current, next, opts);
       next.metadata.resourceVersion = current.metadata.resourceVersion;
       this.validate(next, current);
       if (encodeStored(next) === encodeStored(current)) return current; // no-op: no new revision
@@ -263,6 +269,22 @@ export class ResourceStore {
         throw e;
       }
     }
+  }
+
+  /** Keep metadata.managedFields in step for an ordinary (non-apply) write. */
+  private trackFields(old: KubeObject | undefined, next: KubeObject, opts: WriteOptions & { subresource?: string }): void {
+    const fm = opts.fieldManager;
+    if (!fm || fm.apply) return;
+    const sub = fm.subresource ?? opts.subresource;
+    if (sub === 'binding' || sub === 'finalize') return;
+    updateManagedFields(old, next, {
+      manager: fm.manager,
+      now: this.clock.now(),
+      apiVersion: apiVersionOf(this.def),
+      subresource: sub,
+      kind: this.def.kind,
+      hasStatus: this.def.hasStatus,
+    });
   }
 
   /** Marked objects are removed once finalizers are gone, unless a grace period still runs (pods wait for their node). */

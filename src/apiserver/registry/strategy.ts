@@ -87,6 +87,8 @@ export function prepareForUpdate(def: ResourceDef, next: KubeObject, old: KubeOb
   if (subresource === 'status') {
     out = { ...old, status: next.status };
     out.metadata = { ...old.metadata };
+    // a status apply carries its managedFields result; other status writes start from old's
+    if (next.metadata?.managedFields !== undefined) out.metadata.managedFields = next.metadata.managedFields;
   } else if (subresource === 'binding') {
     // The binding subresource sets spec.nodeName and the PodScheduled condition only.
     out = { ...old, spec: { ...old.spec, nodeName: next.spec?.nodeName }, status: next.status };
