@@ -86,6 +86,8 @@ interface Waiter {
 }
 
 const FILTERED_BACKEND_BATCH = 500;
+/** Keys per backend request while (re)listing the whole prefix (all pages at one revision). */
+const RELIST_PAGE_SIZE = 1000;
 
 export class WatchCache {
   private readonly backend: Backend;
@@ -485,22 +487,39 @@ export class WatchCache {
 
   // ---------------------------------------------------------------- sync with the backend
 
+  /**
+   * Relist until it succeeds or the cache stops. Every failure is retried with back-off and
+   * logged with its error (the first three, then every tenth, so a long outage stays readable).
+   */
   private async syncUntilReady(): Promise<void> {
     let delay = this.backoff.initial;
-    for (;;) {
+    for (let failures = 0; ; ) {
       if (this.stopped) throw this.stopSignal?.reason ?? new Error('watch cache stopped');
       try {
-        await this.relist();
+        await this.relist(failures);
         return;
       } catch (err) {
         if (this.stopped) throw this.stopSignal?.reason ?? new Error('watch cache stopped');
-        this.log.warn('watch cache: listing from the backend failed; retrying', { prefix: this.prefix, error: String(err), retryInMs: delay });
+        failures++;
+        if (failures <= 3 || failures % 10 === 0) {
+          this.log.warn('watch cache: listing from the backend failed; retrying', {
+            prefix: this.prefix,
+            error: errorText(err),
+            failures,
+            retryInMs: delay,
+          });
+        }
         await this.sleep(delay);
         delay = Math.min(delay * 2, this.backoff.max);
       }
     }
   }
 
+  /**
+   * The wait between relist attempts (ends early when the cache stops). Unlike the clock's
+   * other timers it holds the process open: a server whose start is still retrying has nothing
+   * else keeping it alive yet, and must not exit silently (with code 0) in the middle of it.
+   */
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const onAbort = () => {
@@ -511,29 +530,45 @@ export class WatchCache {
         this.stopSignal?.removeEventListener('abort', onAbort);
         resolve();
       }, ms);
+      (t as { ref?: () => unknown } | null)?.ref?.(); // a Node timer (systemClock unrefs them)
       this.stopSignal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
-  /** Replace the state with a fresh backend list and watch from just after it. */
-  private async relist(): Promise<void> {
-    const res = await this.backend.list(this.prefix);
-    if (this.stopped) return;
-    this.entries.clear();
-    for (const kv of res.items) {
-      const obj = this.decode(kv);
-      if (obj) this.entries.set(kv.key, { key: kv.key, namespace: this.namespaceOf(kv.key), object: obj, modRevision: kv.modRevision });
+  /**
+   * Replace the state with a fresh backend list and watch from just after it. The list is read
+   * in pages of RELIST_PAGE_SIZE keys, all at the first page's revision (one consistent state;
+   * no single backend reply grows with the prefix), decoded page by page; the cached state is
+   * replaced only once the whole list has arrived.
+   */
+  private async relist(previousFailures = 0): Promise<void> {
+    const startedAt = this.clock.now();
+    const listed = new Map<string, Entry>();
+    let res = await this.backend.list(this.prefix, { limit: RELIST_PAGE_SIZE });
+    const revision = res.revision;
+    let pages = 1;
+    for (;;) {
+      if (this.stopped) return;
+      for (const kv of res.items) {
+        const obj = this.decode(kv);
+        if (obj) listed.set(kv.key, { key: kv.key, namespace: this.namespaceOf(kv.key), object: obj, modRevision: kv.modRevision });
+      }
+      if (!res.more || res.items.length === 0) break;
+      res = await this.backend.list(this.prefix, { revision, limit: RELIST_PAGE_SIZE, startAfter: res.items[res.items.length - 1].key });
+      pages++;
     }
+    this.entries.clear();
+    for (const [key, entry] of listed) this.entries.set(key, entry);
     this.index.reset(this.entries.values());
-    this.history.reset(res.revision);
-    this.stateFrom = res.revision;
-    if (res.revision > this.rev) this.rev = res.revision;
+    this.history.reset(revision);
+    this.stateFrom = revision;
+    if (revision > this.rev) this.rev = revision;
 
     const ctrl = new AbortController();
     this.watchCtrl = ctrl;
     this.backend.watch(
       this.prefix,
-      { fromRevision: res.revision + 1, signal: ctrl.signal },
+      { fromRevision: revision + 1, signal: ctrl.signal },
       {
         onEvents: (events) => {
           if (this.watchCtrl === ctrl && !this.stopped) this.applyBatch(events);
@@ -542,7 +577,9 @@ export class WatchCache {
       },
     );
     this.isReady = true;
-    this.log.info('watch cache synced', { prefix: this.prefix, revision: res.revision, objects: this.entries.size });
+    const synced: Record<string, unknown> = { prefix: this.prefix, revision, objects: this.entries.size, pages, ms: this.clock.now() - startedAt };
+    if (previousFailures > 0) synced.failedAttempts = previousFailures;
+    this.log.info('watch cache synced', synced);
     for (const wake of [...this.readyWaiters]) wake();
     this.wakeRevisionWaiters();
   }
@@ -700,6 +737,13 @@ export class WatchCache {
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
+}
+
+/** An error for a log line: its message (with its class when that says more), else String(err). */
+function errorText(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const name = err.constructor.name;
+  return name && name !== 'Error' && !err.message.startsWith(name) ? `${name}: ${err.message}` : err.message;
 }
 
 /** '' / undefined → undefined; '0' → 0; 'N' → N; anything else → InvalidResourceVersionError. */
