@@ -86,7 +86,11 @@ function writeResponse(res: http.ServerResponse, out: ApiResponse, method: strin
 export function listen(handler: Handler, opts: ListenOptions): Promise<RunningServer> {
   const serve = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const ac = new AbortController();
-    res.on('close', () => ac.abort());
+    // Abort only a request whose response did not finish (client gone, or shutdown): aborting
+    // after every normal end would build a DOMException per request for no one to read.
+    res.on('close', () => {
+      if (!res.writableFinished) ac.abort();
+    });
     const url = new URL(req.url ?? '/', 'http://x');
     try {
       const user = opts.authenticator.authenticate(authRequestFrom(req));
@@ -113,7 +117,12 @@ export function listen(handler: Handler, opts: ListenOptions): Promise<RunningSe
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 70_000;
   server.requestTimeout = 0; // watches and log follows are long-lived
-  if (opts.tls) (server as https.Server).on('tlsClientError', () => {});
+  if (opts.tls) {
+    (server as https.Server).on('tlsClientError', () => {});
+    // A connection's client certificate is read once (authRequestFrom caches it per socket):
+    // refuse TLS 1.2 renegotiation, which could present another one (Go's server refuses it too).
+    (server as https.Server).on('secureConnection', (socket) => socket.disableRenegotiation());
+  }
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {

@@ -4,7 +4,8 @@ import { request } from 'node:https';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bearerToken, TokenAuthenticator, UnionAuthenticator, X509Authenticator } from './authenticator.ts';
+import { authRequestFrom, bearerToken, TokenAuthenticator, UnionAuthenticator, X509Authenticator } from './authenticator.ts';
+import type { IncomingMessage } from 'node:http';
 import type { AuthRequest } from './authenticator.ts';
 import { ensurePki, issueClientCert } from './pki.ts';
 import { startTestServer } from './test-server.ts';
@@ -126,4 +127,28 @@ test('over real TLS: admin cert, issued cert, foreign-CA cert, token, nothing', 
     await server?.close();
     await rm(root, { recursive: true, force: true });
   }
+});
+
+test('authRequestFrom reads a connection\'s certificate once, headers every request', () => {
+  let reads = 0;
+  const tlsSocket = (cn: string) => ({
+    authorized: true,
+    getPeerCertificate() {
+      reads++;
+      return { subject: { CN: cn, O: 'g' }, raw: Buffer.alloc(8), fingerprint: 'AA' };
+    },
+  });
+  const request = (socket: object, headers: Record<string, string> = {}) => ({ socket, headers }) as unknown as IncomingMessage;
+  const a = tlsSocket('a');
+  const first = authRequestFrom(request(a, { authorization: 'Bearer t1' }));
+  const second = authRequestFrom(request(a, { authorization: 'Bearer t2' }));
+  assert.equal(reads, 1);
+  assert.deepEqual(first.peerCertificate, { subject: { CN: 'a', O: 'g' } });
+  assert.equal(second.authorized, true);
+  assert.equal(bearerToken(second.headers), 't2');
+  assert.deepEqual(new X509Authenticator().authenticate(second), { name: 'a', groups: ['g'] });
+  authRequestFrom(request(tlsSocket('b')));
+  assert.equal(reads, 2);
+  // plain HTTP: no certificate facts at all
+  assert.deepEqual(authRequestFrom(request({}, { x: '1' })), { headers: { x: '1' } });
 });

@@ -40,15 +40,32 @@ export interface Authenticator {
 
 export const GROUP_AUTHENTICATED = 'system:authenticated';
 
+/** What the TLS layer says about a connection's client certificate. */
+interface PeerFacts {
+  peerCertificate: AuthRequest['peerCertificate'];
+  authorized: boolean;
+}
+
+/**
+ * Certificate facts per TLS connection. A connection's client certificate and its verification
+ * cannot change after the handshake (the server refuses renegotiation), and
+ * getPeerCertificate() is expensive (it decodes the whole certificate), so it runs once per
+ * connection, not once per request. Entries die with their socket.
+ */
+const peerFacts = new WeakMap<object, PeerFacts>();
+
 /** Builds an AuthRequest from a Node request; works for plain HTTP too (no certificate then). */
 export function authRequestFrom(req: IncomingMessage): AuthRequest {
   const socket = req.socket as Partial<TLSSocket>;
   if (typeof socket.getPeerCertificate !== 'function') return { headers: req.headers };
-  return {
-    headers: req.headers,
-    peerCertificate: socket.getPeerCertificate(false),
-    authorized: socket.authorized === true,
-  };
+  let facts = peerFacts.get(socket);
+  if (!facts) {
+    const cert = socket.getPeerCertificate(false);
+    // Keep only the subject: the rest (raw DER, public key, fingerprints) is never read.
+    facts = { peerCertificate: cert && cert.subject ? { subject: cert.subject } : cert, authorized: socket.authorized === true };
+    peerFacts.set(socket, facts);
+  }
+  return { headers: req.headers, peerCertificate: facts.peerCertificate, authorized: facts.authorized };
 }
 
 /** Maps a CA-verified client certificate to a user: CN → name, O (one or many) → groups. */

@@ -1,0 +1,124 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Agent, request } from 'node:https';
+import { connect } from 'node:tls';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '../base/log.ts';
+import { UnionAuthenticator, X509Authenticator } from './authn/authenticator.ts';
+import { ensurePki, type Pki } from './authn/pki.ts';
+import { tlsServerOptions } from './authn/pki.ts';
+import { listen, type Handler, type RunningServer } from './https.ts';
+import { jsonResponse, type ApiRequest } from './request.ts';
+
+interface Reply {
+  status: number;
+  body: string;
+}
+
+function send(port: number, pki: Pki, agent: Agent, path: string, method = 'GET', body?: string): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method, agent, ca: pki.caCertPem, cert: pki.adminCertPem, key: pki.adminKeyPem }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function withServer(handler: Handler, fn: (port: number, pki: Pki) => Promise<void>): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), 'skiff-https-'));
+  let server: RunningServer | undefined;
+  try {
+    const pki = await ensurePki(join(root, 'pki'), { hosts: [] });
+    server = await listen(handler, {
+      host: '127.0.0.1',
+      port: 0,
+      tls: tlsServerOptions(pki),
+      authenticator: new UnionAuthenticator([new X509Authenticator()]),
+      log: silentLogger,
+    });
+    await fn(server.port, pki);
+  } finally {
+    await server?.close();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+test('https: every request on a keep-alive connection is authenticated; a finished request is not aborted', { timeout: 20_000 }, async () => {
+  const seen: ApiRequest[] = [];
+  const handler: Handler = {
+    async handle(req) {
+      seen.push(req);
+      return jsonResponse(200, { user: req.user?.name, groups: req.user?.groups, body: req.body?.toString('utf8') ?? null });
+    },
+  };
+  await withServer(handler, async (port, pki) => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const a = await send(port, pki, agent, '/a');
+      const b = await send(port, pki, agent, '/b', 'POST', '{"x":1}');
+      assert.equal(a.status, 200);
+      assert.deepEqual(JSON.parse(a.body), { user: 'admin', groups: ['system:masters', 'system:authenticated'], body: null });
+      assert.deepEqual(JSON.parse(b.body), { user: 'admin', groups: ['system:masters', 'system:authenticated'], body: '{"x":1}' });
+      // the second request ran on the same connection, after the first one had closed
+      assert.equal(seen.length, 2);
+      assert.equal(seen[0]!.signal.aborted, false);
+    } finally {
+      agent.destroy();
+    }
+  });
+});
+
+test('https: a request whose client goes away is aborted', { timeout: 20_000 }, async () => {
+  let entered!: () => void;
+  const inHandler = new Promise<void>((resolve) => (entered = resolve));
+  let aborted!: () => void;
+  const abortSeen = new Promise<void>((resolve) => (aborted = resolve));
+  const handler: Handler = {
+    async handle(req) {
+      req.signal.addEventListener('abort', () => aborted());
+      entered();
+      await abortSeen;
+      return jsonResponse(200, {});
+    },
+  };
+  await withServer(handler, async (port, pki) => {
+    const agent = new Agent({ keepAlive: false });
+    const req = request({ host: '127.0.0.1', port, path: '/hang', agent, ca: pki.caCertPem, cert: pki.adminCertPem, key: pki.adminKeyPem });
+    req.on('error', () => {});
+    req.end();
+    await inHandler;
+    req.destroy();
+    await abortSeen;
+    agent.destroy();
+  });
+});
+
+test('https: TLS renegotiation is refused (the client certificate is read once per connection)', { timeout: 20_000 }, async (t) => {
+  const handler: Handler = { handle: async () => jsonResponse(200, {}) };
+  await withServer(handler, async (port, pki) => {
+    const socket = connect({ host: '127.0.0.1', port, ca: pki.caCertPem, cert: pki.adminCertPem, key: pki.adminKeyPem, maxVersion: 'TLSv1.2', servername: 'localhost' });
+    try {
+      socket.on('error', () => {});
+      socket.resume(); // read to the end, so the server's close is seen
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      await new Promise<void>((resolve, reject) => {
+        socket.once('secureConnect', () => resolve());
+        socket.once('error', reject);
+      });
+      assert.equal(socket.getProtocol(), 'TLSv1.2');
+      socket.renegotiate({ rejectUnauthorized: false }, () => {});
+      // the server drops the connection instead of running a second handshake (on timeout the
+      // test's signal ends the wait, so the server and the temp dir are still cleaned up)
+      const cancelled = new Promise<never>((_, reject) => t.signal.addEventListener('abort', () => reject(new Error('connection still open'))));
+      await Promise.race([closed, cancelled]);
+    } finally {
+      socket.destroy();
+    }
+  });
+});
