@@ -89,7 +89,7 @@ export class ApiServer {
       const prefix = storagePrefix(def);
       let cache = cacheByPrefix.get(prefix);
       if (!cache) {
-        cache = new WatchCache({ backend: opts.backend, prefix, historySize: opts.watchCacheSize });
+        cache = new WatchCache({ backend: opts.backend, prefix, historySize: opts.watchCacheSize, log: opts.log.child('watchcache') });
         cacheByPrefix.set(prefix, cache);
         this.caches.push(cache);
       }
