@@ -579,7 +579,9 @@ export class WatchCache {
     this.isReady = true;
     const synced: Record<string, unknown> = { prefix: this.prefix, revision, objects: this.entries.size, pages, ms: this.clock.now() - startedAt };
     if (previousFailures > 0) synced.failedAttempts = previousFailures;
-    this.log.info('watch cache synced', synced);
+    // one line per resource at every start would be noise: info only after a failure
+    if (previousFailures > 0) this.log.info('watch cache synced', synced);
+    else this.log.debug('watch cache synced', synced);
     for (const wake of [...this.readyWaiters]) wake();
     this.wakeRevisionWaiters();
   }
