@@ -5,7 +5,7 @@
 import { ApiError, apiErrors } from '../base/errors.ts';
 import type { ResourceDef } from '../api/types.ts';
 import type { ApiRequest } from './request.ts';
-import { duplicateFields, unknownFields } from './openapi/unknown-fields.ts';
+import { duplicateFieldsOf, unknownFields } from './openapi/unknown-fields.ts';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -23,14 +23,15 @@ export function addWarning(req: ApiRequest, text: string): void {
 
 /**
  * Check an object (as decoded from the request, or as a patch left it) against its schema.
- * `bodyText` is the raw JSON body when the object came straight from one (duplicate detection).
+ * `bodyText` is the raw JSON body when the object came straight from one, unchanged since it
+ * was decoded (duplicate detection).
  */
 export function checkFields(req: ApiRequest, def: ResourceDef, obj: unknown, bodyText?: string): void {
   const mode = fieldValidationOf(req);
   if (mode === 'Ignore') return;
   const problems: string[] = [];
   if (bodyText !== undefined && bodyText.trimStart().startsWith('{')) {
-    for (const f of duplicateFields(bodyText)) problems.push(`duplicate field "${f}"`);
+    for (const f of duplicateFieldsOf(bodyText, obj)) problems.push(`duplicate field "${f}"`);
   }
   for (const f of unknownFields(def.group, def.version, def.kind, obj)) problems.push(`unknown field "${f}"`);
   if (problems.length === 0) return;

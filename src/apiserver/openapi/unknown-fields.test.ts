@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { duplicateFields, unknownFields } from './unknown-fields.ts';
+import { duplicateFields, duplicateFieldsOf, unknownFields } from './unknown-fields.ts';
 import { SchemaCatalog } from './schemas.ts';
 
 const pod = (spec: unknown, metadata: unknown = { name: 'p' }) => ({ apiVersion: 'v1', kind: 'Pod', metadata, spec });
@@ -109,4 +109,23 @@ test('duplicateFields: deep nesting does not overflow the stack; malformed text 
   assert.deepEqual(duplicateFields('{"a":1,"a":'), ['a']);
   assert.deepEqual(duplicateFields('{"a" 1}'), []);
   assert.deepEqual(duplicateFields('{"a":"unterminated'), []);
+});
+
+test('duplicateFieldsOf: same answers as duplicateFields, given the parsed value', () => {
+  const texts = [
+    '{"metadata":{"name":"a","name":"b"}}',
+    '{"a":1,"a":2,"a":3}',
+    '{"spec":{"containers":[{"name":"x"},{"name":"y","image":"i","name":"z"}]}}',
+    '{"metadata":{"labels":{"app":"a","app":"b"}},"metadata":{}}',
+    '[{"a":1,"a":2},[{"b":[],"b":{}}]]',
+    '{"a":{"x":1},"b":{"x":1},"c":[{"x":1},{"x":2}]}',
+    ' { "a" : "}\\"{,[" , "b" : [ 1 , -2.5e3 , true , null , "x" ] , "c" : { } , "d" : [ ] } ',
+    '{"k\\\\":"v\\\\","q":"\\":"}',
+    '{"a\\u0062":1,"ab":2}',
+    '{"A":1,"a":2}',
+    '"just a string"',
+    '{"__proto__":{"x":1},"__proto__":2}',
+    '{"k":'.repeat(50000) + '1' + '}'.repeat(50000),
+  ];
+  for (const t of texts) assert.deepEqual(duplicateFieldsOf(t, JSON.parse(t)), duplicateFields(t), t.slice(0, 60));
 });

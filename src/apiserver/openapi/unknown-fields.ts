@@ -13,11 +13,10 @@ import { type Schema, type SchemaCatalog, schemaCatalog } from './schemas.ts';
  * concern. A kind without a schema (a custom resource) has no unknown fields: [].
  */
 export function unknownFields(group: string, version: string, kind: string, obj: unknown, catalog: SchemaCatalog = schemaCatalog()): string[] {
-  const name = catalog.nameForKind(group, version, kind);
-  const schema = name === undefined ? undefined : catalog.get(name);
-  if (!schema) return [];
   const out: string[] = [];
-  walk(catalog, schema, obj, '', out);
+  if (obj === null || typeof obj !== 'object') return out;
+  const root = rootNode(catalog, group, version, kind);
+  if (root) walk(root, obj, [], out);
   return out;
 }
 
@@ -32,31 +31,205 @@ function join(path: string, key: string): string {
   return path === '' ? key : `${path}.${key}`;
 }
 
-function walk(catalog: SchemaCatalog, schema: Schema, value: unknown, path: string, out: string[]): void {
-  if (value === null || typeof value !== 'object') return;
-  const s = catalog.resolve(schema);
-  if (Array.isArray(value)) {
-    if (!s.items) return;
-    value.forEach((v, i) => walk(catalog, s.items!, v, `${path}[${i}]`, out));
-    return;
+/**
+ * A schema compiled for the walk: resolved once, its answers precomputed, and its children
+ * compiled on first use and kept (schemas are static, and recursive ones stay finite because
+ * one resolved schema has one node). Nodes are shared by everything a catalogue validates.
+ */
+class Node {
+  /** Values here are not looked into. */
+  readonly open: boolean;
+  private readonly compiler: Compiler;
+  private readonly itemsSchema: Schema | undefined;
+  private readonly props: Record<string, Schema> | undefined;
+  private readonly additionalSchema: Schema | undefined;
+  private itemsNode: Node | undefined;
+  private additionalNode: Node | undefined;
+  /** Child per property name; null for a name the schema does not declare. */
+  private readonly propNodes = new Map<string, Node | null>();
+
+  constructor(compiler: Compiler, s: Schema) {
+    this.compiler = compiler;
+    this.open = isOpen(s);
+    this.itemsSchema = s.items;
+    this.props = s.properties;
+    const ap = s.additionalProperties;
+    this.additionalSchema = ap && typeof ap === 'object' ? ap : undefined;
   }
-  if (isOpen(s)) return;
-  const obj = value as Record<string, unknown>;
-  if (s.properties) {
-    for (const key of Object.keys(obj)) {
-      const p = Object.hasOwn(s.properties, key) ? s.properties[key] : undefined;
-      if (p) walk(catalog, p, obj[key], join(path, key), out);
-      else out.push(join(path, key));
+
+  /** The node of array items, or undefined when arrays are not looked into. */
+  items(): Node | undefined {
+    if (this.itemsSchema === undefined) return undefined;
+    return (this.itemsNode ??= this.compiler.node(this.itemsSchema));
+  }
+
+  /** Whether the schema declares properties (then other keys are unknown). */
+  get hasProps(): boolean {
+    return this.props !== undefined;
+  }
+
+  /** The node of a declared property, or null when the schema does not declare it. */
+  prop(key: string): Node | null {
+    let n = this.propNodes.get(key);
+    if (n === undefined) {
+      n = Object.hasOwn(this.props!, key) ? this.compiler.node(this.props![key]!) : null;
+      this.propNodes.set(key, n);
+    }
+    return n;
+  }
+
+  /** The node of the values of a map (additionalProperties schema), if any. */
+  additional(): Node | undefined {
+    if (this.additionalSchema === undefined) return undefined;
+    return (this.additionalNode ??= this.compiler.node(this.additionalSchema));
+  }
+}
+
+/** One catalogue's compiled nodes, by resolved schema. */
+class Compiler {
+  private readonly catalog: SchemaCatalog;
+  private readonly nodes = new Map<Schema, Node>();
+  readonly roots = new Map<string, Node | null>();
+
+  constructor(catalog: SchemaCatalog) {
+    this.catalog = catalog;
+  }
+
+  node(schema: Schema): Node {
+    const s = this.catalog.resolve(schema);
+    let n = this.nodes.get(s);
+    if (!n) {
+      n = new Node(this, s);
+      this.nodes.set(s, n);
+    }
+    return n;
+  }
+}
+
+const compilers = new WeakMap<SchemaCatalog, Compiler>();
+
+function rootNode(catalog: SchemaCatalog, group: string, version: string, kind: string): Node | null {
+  let c = compilers.get(catalog);
+  if (!c) {
+    c = new Compiler(catalog);
+    compilers.set(catalog, c);
+  }
+  const id = `${group}/${version}/${kind}`;
+  let root = c.roots.get(id);
+  if (root === undefined) {
+    const name = catalog.nameForKind(group, version, kind);
+    const schema = name === undefined ? undefined : catalog.get(name);
+    root = schema ? c.node(schema) : null;
+    c.roots.set(id, root);
+  }
+  return root;
+}
+
+/** The path of `key` under the path segments (property names and array indexes) in `segs`. */
+function pathOf(segs: (string | number)[], key: string): string {
+  let path = '';
+  for (const seg of segs) path = typeof seg === 'number' ? `${path}[${seg}]` : join(path, seg);
+  return join(path, key);
+}
+
+/** Visit `value` (an object or array) under `node`; paths are built only for unknown fields. */
+function walk(node: Node, value: object, segs: (string | number)[], out: string[]): void {
+  if (Array.isArray(value)) {
+    const items = node.items();
+    if (!items) return;
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (v === null || typeof v !== 'object') continue;
+      segs.push(i);
+      walk(items, v, segs, out);
+      segs.pop();
     }
     return;
   }
-  const ap = s.additionalProperties;
-  if (ap && typeof ap === 'object') {
-    for (const key of Object.keys(obj)) walk(catalog, ap, obj[key], join(path, key), out);
+  if (node.open) return;
+  const obj = value as Record<string, unknown>;
+  if (node.hasProps) {
+    for (const key of Object.keys(obj)) {
+      const child = node.prop(key);
+      if (child === null) {
+        out.push(pathOf(segs, key));
+        continue;
+      }
+      const v = obj[key];
+      if (v === null || typeof v !== 'object') continue;
+      segs.push(key);
+      walk(child, v, segs, out);
+      segs.pop();
+    }
+    return;
+  }
+  const ap = node.additional();
+  if (!ap) return;
+  for (const key of Object.keys(obj)) {
+    const v = obj[key];
+    if (v === null || typeof v !== 'object') continue;
+    segs.push(key);
+    walk(ap, v, segs, out);
+    segs.pop();
   }
 }
 
 // ---- duplicate keys in a JSON text ----
+
+/**
+ * duplicateFields(jsonText) for a text whose parsed value is at hand (`parsed` =
+ * JSON.parse(jsonText)), fast in the usual case of no duplicates: a repeated key leaves one key
+ * fewer in the parsed value than the text spells, so when the keys the text spells (one quick
+ * scan for `"…":`) are exactly as many as the parsed value holds, there is none; otherwise the
+ * full scan names them.
+ */
+export function duplicateFieldsOf(jsonText: string, parsed: unknown): string[] {
+  if (keysSpelled(jsonText) === keysHeld(parsed)) return [];
+  return duplicateFields(jsonText);
+}
+
+/** How many object keys a JSON text spells (strings followed by `:`); -1 when a string is unterminated. */
+function keysSpelled(text: string): number {
+  const n = text.length;
+  let count = 0;
+  let i = 0;
+  for (;;) {
+    const open = text.indexOf('"', i);
+    if (open < 0) return count;
+    let close = open;
+    for (;;) {
+      close = text.indexOf('"', close + 1);
+      if (close < 0) return -1;
+      let backslashes = 0;
+      while (text.charCodeAt(close - 1 - backslashes) === 0x5c) backslashes++;
+      if (backslashes % 2 === 0) break;
+    }
+    let k = close + 1;
+    for (let c = text.charCodeAt(k); c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d; c = text.charCodeAt(++k));
+    if (k < n && text.charCodeAt(k) === 0x3a) count++;
+    i = close + 1;
+  }
+}
+
+/** How many keys the objects of a parsed JSON value hold, all depths (no recursion). */
+function keysHeld(value: unknown): number {
+  let count = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v === null || typeof v !== 'object') continue;
+    if (Array.isArray(v)) {
+      for (const item of v) if (item !== null && typeof item === 'object') stack.push(item);
+      continue;
+    }
+    for (const key of Object.keys(v)) {
+      count++;
+      const child = (v as Record<string, unknown>)[key];
+      if (child !== null && typeof child === 'object') stack.push(child);
+    }
+  }
+  return count;
+}
 
 type Frame = { kind: 'object'; path: string; keys: Set<string>; key: string } | { kind: 'array'; path: string; index: number };
 
