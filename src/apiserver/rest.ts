@@ -13,6 +13,7 @@ import {
   decodeObjectBody,
   intParam,
   jsonResponse,
+  JSON_TYPE,
   wantsTable,
 } from './request.ts';
 import type { ResourceRequestInfo } from './router.ts';
@@ -67,7 +68,8 @@ function objectResponse(req: ApiRequest, store: ResourceStore, status: number, o
   if (wantsTable(req)) {
     return jsonResponse(status, buildTable(store.def, [obj], { now: ctx.now(), includeObject: includeObjectParam(req) }));
   }
-  return jsonResponse(status, obj);
+  // store.json reuses the watch cache's JSON of an object it adopted (no second stringify)
+  return { status, headers: { 'content-type': JSON_TYPE }, body: store.json(obj) };
 }
 
 function includeObjectParam(req: ApiRequest): 'None' | 'Metadata' | 'Object' {

@@ -91,6 +91,15 @@ test('create: 201 with uid, creationTimestamp, resourceVersion; duplicate 409 Al
   assert.equal(dup.json.message, 'configmaps "one" already exists');
 });
 
+test('create: the response, a GET and a LIST show the same object', async () => {
+  const r = await call('POST', '/api/v1/namespaces/default/configmaps', { ...cm('same', { k: 'v' }), metadata: { name: 'same', labels: { l: 'x' } } });
+  assert.equal(r.status, 201);
+  const got = await call('GET', '/api/v1/namespaces/default/configmaps/same');
+  assert.deepEqual(r.json, got.json);
+  const listed = await call('GET', '/api/v1/namespaces/default/configmaps?labelSelector=l%3Dx');
+  assert.deepEqual(listed.json.items, [r.json]);
+});
+
 test('generateName picks a unique name', async () => {
   const r = await call('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'gen-' } });
   assert.equal(r.status, 201);

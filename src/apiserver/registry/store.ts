@@ -154,10 +154,17 @@ export class ResourceStore {
     this.cache.watch(opts);
   }
 
+  /**
+   * Create an object. Takes ownership of `input` (a freshly decoded request body): it is filled
+   * in place and returned, not copied. The returned object may be the very object the watch
+   * cache now holds (it is offered to the cache instead of having the cache parse the stored
+   * JSON again), so it is read-only: serialize it with json(), do not change it.
+   */
   async create(namespace: string | undefined, input: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
-    const obj = deepCopy(input);
+    const obj = input;
     obj.metadata ??= {};
     const meta = obj.metadata;
+    const generatedName = !meta.name && !!meta.generateName;
     if (this.def.namespaced) {
       if (meta.namespace && namespace && meta.namespace !== namespace) {
         throw apiErrors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
@@ -190,19 +197,36 @@ export class ResourceStore {
       }
       return obj;
     }
+    const key = this.key(meta.namespace, meta.name);
+    const value = encodeStored(obj);
+    const withdraw = this.cache.offer(key, value, obj);
     try {
-      const kv = await this.backend.create(this.key(meta.namespace, meta.name), encodeStored(obj));
-      meta.resourceVersion = String(kv.modRevision);
+      const kv = await this.backend.create(key, value);
+      const rv = String(kv.modRevision);
+      if (meta.resourceVersion !== rv) meta.resourceVersion = rv; // the cache may have set it already
       return obj;
     } catch (e) {
       if (e instanceof KeyExistsError) {
-        if (input.metadata?.generateName && !input.metadata?.name) {
+        if (generatedName) {
           throw new ApiError(409, 'AlreadyExists', `${this.def.plural} "${meta.name}" already exists, the server was not able to generate a unique name for the object`);
         }
         throw apiErrors.alreadyExists(this.def.group, this.def.plural, meta.name);
       }
       throw e;
+    } finally {
+      withdraw();
     }
+  }
+
+  /**
+   * The JSON of an object this store returned. When the watch cache holds that very object
+   * (a create it adopted), its memoized JSON is reused (built from the stored text, not by
+   * JSON.stringify, and shared with lists and watches); otherwise the object is stringified.
+   */
+  json(obj: KubeObject): string {
+    const m = obj.metadata;
+    if (m?.name && this.cache.get(this.key(m.namespace, m.name)) === obj) return this.cache.objectJson(obj);
+    return JSON.stringify(obj);
   }
 
   /**

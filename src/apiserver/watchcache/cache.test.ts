@@ -470,6 +470,45 @@ test('watchers share event objects and serialized JSON', async (t) => {
   assert.equal(cache.objectJson(listed), ev.objectJson());
 });
 
+test('a write offered to the cache is adopted instead of parsed; other values and withdrawn offers are parsed', async (t) => {
+  const { backend, cache } = await setup(t);
+  // adopted: the change carries exactly the offered value
+  const a = pod('n', 'a', { app: 'x' });
+  const aText = JSON.stringify(a);
+  const withdrawA = cache.offer(key('n', 'a'), aText, a);
+  const kvA = await backend.create(key('n', 'a'), aText);
+  await cache.waitForRevision(kvA.modRevision);
+  withdrawA();
+  assert.equal(cache.get(key('n', 'a')), a);
+  assert.equal(a.metadata.resourceVersion, String(kvA.modRevision));
+  assert.deepEqual(JSON.parse(cache.objectJson(a)), { ...JSON.parse(aText), metadata: { ...JSON.parse(aText).metadata, resourceVersion: String(kvA.modRevision) } });
+  const w = collect(cache, { resourceVersion: '0' });
+  assert.equal((w.events[0] as { object: KubeObject }).object, a);
+
+  // a different value under the offered key: parsed, the offered object is left alone
+  const b = pod('n', 'b');
+  const withdrawB = cache.offer(key('n', 'b'), JSON.stringify(b), b);
+  const kvB = await backend.create(key('n', 'b'), JSON.stringify(pod('n', 'b', {}, 'Running')));
+  await cache.waitForRevision(kvB.modRevision);
+  withdrawB();
+  assert.notEqual(cache.get(key('n', 'b')), b);
+  assert.equal(cache.get(key('n', 'b'))!.status!.phase, 'Running');
+  assert.equal(b.metadata.resourceVersion, undefined);
+
+  // the change arrives after the write settled and the offer was withdrawn: parsed
+  backend.hold = true;
+  const c = pod('n', 'c');
+  const cText = JSON.stringify(c);
+  const withdrawC = cache.offer(key('n', 'c'), cText, c);
+  const kvC = await backend.create(key('n', 'c'), cText);
+  withdrawC();
+  backend.release();
+  await cache.waitForRevision(kvC.modRevision);
+  assert.notEqual(cache.get(key('n', 'c')), c);
+  assert.deepEqual(cache.get(key('n', 'c')), { ...c, metadata: { ...c.metadata, resourceVersion: String(kvC.modRevision) } });
+  assert.equal(c.metadata.resourceVersion, undefined);
+});
+
 test('a backend watch failure closes watches with the error; the cache relists and serves again', async (t) => {
   const { backend, cache, put } = await setup(t, { prefill: [pod('a', 'x')] });
   const w = collect(cache, { resourceVersion: '1' });

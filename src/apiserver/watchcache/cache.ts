@@ -103,6 +103,8 @@ export class WatchCache {
   private readonly index = new KeyIndex();
   private readonly history: History;
   private readonly memo = new JsonMemo();
+  /** Objects being written, by storage key (see offer()). */
+  private readonly offers = new Map<string, { readonly value: string; readonly object: KubeObject }>();
 
   private rev = 0;
   private stateFrom = 0;
@@ -644,8 +646,34 @@ export class WatchCache {
     for (const w of this.allNsWatchers) w.deliver(change);
   }
 
+  /**
+   * Offer the object a write is about to store as `value` under the full storage key `key`, so
+   * that the change carrying exactly that value is applied with this object instead of a parse
+   * of the value. The object must be what JSON.parse(value) would give (the writer serialized
+   * it into `value`); once adopted, the cache sets its metadata.resourceVersion and shares it
+   * read-only, so the writer must not change it afterwards. Returns the withdrawal: call it
+   * once the write has settled (an offer that no change matched is simply dropped).
+   * In-process backends (sqlite, memory) publish a write's change before the write settles, so
+   * their changes are adopted; a later change (etcd's) is parsed as before.
+   */
+  offer(key: string, value: string, object: KubeObject): () => void {
+    const offer = { value, object };
+    this.offers.set(key, offer);
+    return () => {
+      if (this.offers.get(key) === offer) this.offers.delete(key);
+    };
+  }
+
   /** Parse a stored value; resourceVersion = modRevision. Undefined (logged) when corrupt. */
   private decode(kv: KeyValue): KubeObject | undefined {
+    const offered = this.offers.get(kv.key);
+    if (offered !== undefined && offered.value === kv.value) {
+      this.offers.delete(kv.key);
+      const obj = offered.object;
+      obj.metadata.resourceVersion = String(kv.modRevision);
+      this.memo.seed(obj, kv.value);
+      return obj;
+    }
     try {
       const obj = JSON.parse(kv.value) as KubeObject;
       if (typeof obj !== 'object' || obj === null) throw new Error('not an object');
