@@ -583,7 +583,7 @@ export class WatchCache {
     if (previousFailures > 0) synced.failedAttempts = previousFailures;
     // one line per resource at every start would be noise: info only after a failure
     if (previousFailures > 0) this.log.info('watch cache synced', synced);
-    else this.log.debug('watch cache synced', synced);
+    else this.log.debug?.('watch cache synced', synced);
     for (const wake of [...this.readyWaiters]) wake();
     this.wakeRevisionWaiters();
   }

@@ -117,6 +117,7 @@ export interface WatchCacheLogger {
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
+  debug?(msg: string, fields?: Record<string, unknown>): void;
 }
 
 export const systemClock: WatchCacheClock = {
