@@ -1,12 +1,14 @@
 // Entry point of the `skiff` command: picks the subcommand and reports usage errors plainly.
 
 import { runServer } from './server.ts';
+import { runSimNodes } from './simnodes.ts';
 import { FlagError } from './flags.ts';
 
 const USAGE = `Usage: skiff <command> [flags]
 
 Commands:
   server     run a one-node cluster (API server with an embedded datastore)
+  sim-nodes  register simulated nodes (capacity planning, benchmarks)
   version    print the version
 
 Run 'skiff <command> --help' for the flags of a command.
@@ -18,6 +20,9 @@ async function main(argv: string[]): Promise<number> {
     case 'server':
       await runServer(args);
       return -1; // keeps running until a signal
+    case 'sim-nodes':
+      await runSimNodes(args);
+      return -1; // exits on its own after a signal
     case 'version':
       process.stdout.write('skiff v0.1.0 (Kubernetes API v1.32)\n');
       return 0;
