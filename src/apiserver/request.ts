@@ -83,6 +83,20 @@ export function bodyMediaType(req: ApiRequest): string {
   return ct.split(';')[0]!.trim().toLowerCase();
 }
 
+const bodyTexts = new WeakMap<Buffer, string>();
+
+/** The body as UTF-8 text ('' when there is none), decoded once per body and shared. */
+export function bodyText(req: ApiRequest): string {
+  const body = req.body;
+  if (!body) return '';
+  let text = bodyTexts.get(body);
+  if (text === undefined) {
+    text = body.toString('utf8');
+    bodyTexts.set(body, text);
+  }
+  return text;
+}
+
 /** Decode a JSON or YAML request body into a value. Malformed → 400; other media types → 415. */
 export function decodeBody(req: ApiRequest, allowed: string[] = [JSON_TYPE, 'application/yaml', PROTOBUF_TYPE]): unknown {
   const type = bodyMediaType(req);
@@ -91,8 +105,8 @@ export function decodeBody(req: ApiRequest, allowed: string[] = [JSON_TYPE, 'app
     return protobufDecoder().decodeProtobufObject(req.body);
   }
   if (!allowed.includes(type)) throw apiErrors.unsupportedMediaType(type);
-  const text = req.body ? req.body.toString('utf8') : '';
-  if (text.trim() === '') throw apiErrors.badRequest('the request body is empty; expected a JSON or YAML object');
+  const text = bodyText(req);
+  if (!/\S/.test(text)) throw apiErrors.badRequest('the request body is empty; expected a JSON or YAML object');
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml') {
     try {
       return parseYaml(text, { maxAliasCount: 100 });

@@ -10,6 +10,7 @@ import {
   type ApiResponse,
   boolParam,
   bodyMediaType,
+  bodyText,
   decodeObjectBody,
   intParam,
   jsonResponse,
@@ -104,7 +105,7 @@ export async function handleResource(
       }
       const body = decodeObjectBody(req);
       checkTypeMeta(def, body);
-      checkFields(req, def, body, req.body?.toString('utf8'));
+      checkFields(req, def, body, bodyText(req));
       const created = await store.create(ns, body as KubeObject, { dryRun: dryRun(req), fieldManager: fieldManagerOf(req, 'create') });
       return objectResponse(req, store, 201, created, ctx);
     }
@@ -112,7 +113,7 @@ export async function handleResource(
       if (info.name === undefined) throw apiErrors.methodNotAllowed(`PUT needs an object name`);
       const body = decodeObjectBody(req);
       checkTypeMeta(def, body);
-      checkFields(req, def, body, req.body?.toString('utf8'));
+      checkFields(req, def, body, bodyText(req));
       const updated = await store.guaranteedUpdate(ns, info.name, () => body as KubeObject, { dryRun: dryRun(req), fieldManager: fieldManagerOf(req, 'update') });
       return objectResponse(req, store, 200, updated, ctx);
     }

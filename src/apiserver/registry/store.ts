@@ -52,7 +52,8 @@ export type Mutator = (current: KubeObject) => KubeObject | Promise<KubeObject>;
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 
 export function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const iso = d.toISOString(); // …THH:MM:SS.sssZ
+  return iso.slice(0, -5) + 'Z';
 }
 
 function randomSuffix(n = 5): string {
