@@ -136,9 +136,9 @@ export function startScheduler(opts: StartSchedulerOptions): RunningScheduler {
       namespace: le.namespace ?? 'kube-system',
       name: le.name ?? 'kube-scheduler',
       identity: le.identity,
-      leaseDurationMs: le.leaseDurationMs,
-      renewDeadlineMs: le.renewDeadlineMs,
-      retryPeriodMs: le.retryPeriodMs,
+      ...(le.leaseDurationMs !== undefined ? { leaseDurationMs: le.leaseDurationMs } : {}),
+      ...(le.renewDeadlineMs !== undefined ? { renewDeadlineMs: le.renewDeadlineMs } : {}),
+      ...(le.retryPeriodMs !== undefined ? { retryPeriodMs: le.retryPeriodMs } : {}),
       clock,
       log: log.child('leaderelection'),
       onStartedLeading: (leading) => {
