@@ -122,3 +122,44 @@ test('https: TLS renegotiation is refused (the client certificate is read once p
     }
   });
 });
+
+test('https: large bodies arrive whole — a buffered string sent in slices, a stream paced by drain', { timeout: 20_000 }, async () => {
+  // a surrogate pair straddles every 1024th code unit, so every slice boundary would split one
+  const big = 'x' + ('x'.repeat(1022) + '\ud83d\ude00').repeat(3000);
+  const handler: Handler = {
+    async handle(req) {
+      if (req.path === '/buffered') return { status: 200, headers: { 'content-type': 'text/plain' }, body: big };
+      return {
+        status: 200,
+        headers: { 'content-type': 'text/plain' },
+        stream(sink) {
+          let sent = 0;
+          const pump = (): void => {
+            while (sent < 40) {
+              const buffered = sink.write(`${String(sent++).padStart(4, '0')}${'y'.repeat(256 * 1024)}\n`);
+              if (buffered > 0 && sink.drain) return sink.drain(pump);
+            }
+            sink.end();
+          };
+          pump();
+        },
+      };
+    },
+  };
+  await withServer(handler, async (port, pki) => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const buffered = await send(port, pki, agent, '/buffered');
+      assert.equal(buffered.status, 200);
+      assert.equal(buffered.body.length, big.length);
+      assert.ok(buffered.body === big);
+      const streamed = await send(port, pki, agent, '/streamed');
+      const lines = streamed.body.split('\n').filter(Boolean);
+      assert.equal(lines.length, 40);
+      assert.deepEqual(lines.map((l) => l.slice(0, 4)), Array.from({ length: 40 }, (_, i) => String(i).padStart(4, '0')));
+      assert.ok(lines.every((l) => l.length === 4 + 256 * 1024));
+    } finally {
+      agent.destroy();
+    }
+  });
+});

@@ -73,14 +73,53 @@ function writeResponse(res: http.ServerResponse, out: ApiResponse, method: strin
       end() {
         if (!res.writableEnded) res.end();
       },
+      drain(resume) {
+        if (res.destroyed || res.writableEnded) return;
+        if (res.writableNeedDrain) res.once('drain', resume);
+        else setImmediate(resume);
+      },
     });
     return;
   }
-  const headers: Record<string, string | number> = { ...out.headers };
   const body = out.body ?? '';
+  if (typeof body === 'string' && body.length > LARGE_BODY_CHARS && method !== 'HEAD') {
+    res.writeHead(out.status, out.headers);
+    writeInSlices(res, body);
+    return;
+  }
+  const headers: Record<string, string | number> = { ...out.headers };
   headers['content-length'] = Buffer.byteLength(body);
   res.writeHead(out.status, headers);
   res.end(method === 'HEAD' ? undefined : body);
+}
+
+/** String bodies longer than this (a large LIST) are sent in slices, chunked. */
+const LARGE_BODY_CHARS = 1 << 20;
+const SLICE_CHARS = 256 << 10;
+
+/**
+ * Send a large string body in slices (Transfer-Encoding: chunked), following the socket's
+ * back-pressure: the first bytes leave after one slice is encoded and encrypted instead of
+ * the whole body, the client reads while the rest is encrypted, and other requests are served
+ * between slices. Slices never split a UTF-16 surrogate pair.
+ */
+function writeInSlices(res: http.ServerResponse, body: string): void {
+  let at = 0;
+  const pump = (): void => {
+    while (at < body.length) {
+      let end = Math.min(at + SLICE_CHARS, body.length);
+      const last = body.charCodeAt(end - 1);
+      if (end < body.length && last >= 0xd800 && last <= 0xdbff) end--; // keep the pair together
+      const slice = body.slice(at, end);
+      at = end;
+      if (!res.write(slice)) {
+        if (!res.destroyed) res.once('drain', pump);
+        return;
+      }
+    }
+    res.end();
+  };
+  pump();
 }
 
 export function listen(handler: Handler, opts: ListenOptions): Promise<RunningServer> {

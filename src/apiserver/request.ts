@@ -43,6 +43,9 @@ export interface ApiRequest {
 export interface ResponseSink {
   write(chunk: string): number;
   end(): void;
+  /** Optional back-pressure: calls `resume` once what is buffered for this client has been
+   *  written (at once when nothing waits). Never called after the client has gone. */
+  drain?(resume: () => void): void;
 }
 
 export interface BufferedResponse {

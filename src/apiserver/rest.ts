@@ -331,14 +331,51 @@ async function list(req: ApiRequest, store: ResourceStore, ns: string | undefine
   const metadata: Record<string, unknown> = { resourceVersion: result.resourceVersion };
   if (result.continueToken) metadata.continue = result.continueToken;
   if (result.remainingItemCount !== undefined) metadata.remainingItemCount = result.remainingItemCount;
-  return encodeList(store, metadata, result.items);
+  return encodeList(req, store, metadata, result.items);
 }
 
-/** Encode a list; items are read-only cached objects whose JSON the cache memoizes. */
-function encodeList(store: ResourceStore, metadata: Record<string, unknown>, items: KubeObject[]): ApiResponse {
+/** Lists of more items than this are streamed in slices rather than built as one string. */
+const STREAMED_LIST_ITEMS = 500;
+/** Target size of one streamed slice (UTF-16 code units). */
+const LIST_SLICE_CHARS = 256 << 10;
+
+/**
+ * Encode a list; items are read-only cached objects whose JSON the cache memoizes. A large
+ * list is streamed: the head, then the items in slices of about LIST_SLICE_CHARS, waiting for
+ * the client to drain when more than a slice is buffered. No body-sized string is built, the
+ * first bytes leave at once, and other requests are served between slices.
+ */
+function encodeList(req: ApiRequest, store: ResourceStore, metadata: Record<string, unknown>, items: KubeObject[]): ApiResponse {
   const def = store.def;
   const head = `{"kind":${JSON.stringify(def.listKind)},"apiVersion":${JSON.stringify(apiVersionOf(def))},"metadata":${JSON.stringify(metadata)},"items":[`;
-  const parts: string[] = new Array(items.length);
-  for (let i = 0; i < items.length; i++) parts[i] = store.cache.objectJson(items[i]!);
-  return { status: 200, headers: { 'content-type': 'application/json' }, body: head + parts.join(',') + ']}' };
+  if (items.length <= STREAMED_LIST_ITEMS) {
+    const parts: string[] = new Array(items.length);
+    for (let i = 0; i < items.length; i++) parts[i] = store.cache.objectJson(items[i]!);
+    return { status: 200, headers: { 'content-type': JSON_TYPE }, body: head + parts.join(',') + ']}' };
+  }
+  return {
+    status: 200,
+    headers: { 'content-type': JSON_TYPE },
+    stream(sink) {
+      let next = 0;
+      const pump = (): void => {
+        while (next < items.length) {
+          if (req.signal.aborted) return sink.end();
+          const parts: string[] = [];
+          let size = 0;
+          while (next < items.length && size < LIST_SLICE_CHARS) {
+            const json = store.cache.objectJson(items[next]!);
+            parts.push(json);
+            size += json.length;
+            next++;
+          }
+          const slice = (next === parts.length ? head : ',') + parts.join(',') + (next === items.length ? ']}' : '');
+          const buffered = sink.write(slice);
+          if (next < items.length && buffered > LIST_SLICE_CHARS && sink.drain) return sink.drain(pump);
+        }
+        sink.end();
+      };
+      pump();
+    },
+  };
 }
