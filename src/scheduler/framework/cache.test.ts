@@ -149,6 +149,17 @@ test('affinity lists, namespace labels and image counts reach the snapshot', () 
   assert.deepEqual(snap.havePodsWithRequiredAntiAffinity().map((n) => n.name), ['b']);
   assert.equal(snap.imageNodeCount('nginx:1.25'), 1);
   assert.equal(snap.imageNodeCount('docker.io/library/nginx:1.25'), 0);
+
+  // Incremental upkeep: the node leaves the lists when its last such pod goes.
+  cache.addNode(makeNode('c'));
+  const other = bound(makePod('other', { extra: { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'x' } }, topologyKey: 'kubernetes.io/hostname' }] } } } }), 'c');
+  cache.addPod(other);
+  cache.updateSnapshot(snap);
+  assert.deepEqual(snap.havePodsWithAffinity().map((n) => n.name).sort(), ['b', 'c']);
+  cache.removePod(anti);
+  cache.updateSnapshot(snap);
+  assert.deepEqual(snap.havePodsWithAffinity().map((n) => n.name), ['c']);
+  assert.deepEqual(snap.havePodsWithRequiredAntiAffinity().map((n) => n.name), []);
 });
 
 test('the node tree interleaves zones', () => {

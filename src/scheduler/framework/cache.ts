@@ -239,7 +239,7 @@ export class SchedulerCache {
   updateSnapshot(snap: CacheSnapshot): void {
     const since = snap.generation;
     let updateAll = false;
-    let updateAffinity = false;
+    const affinityChanged: NodeInfo[] = [];
     for (let it = this.head; it; it = it.next) {
       if (it.info.generation <= since) break;
       if (!it.hasNode) continue;
@@ -250,9 +250,11 @@ export class SchedulerCache {
         snap.nodeInfoMap.set(clone.name, clone);
         continue;
       }
-      if ((existing.podsWithAffinity.length > 0) !== (clone.podsWithAffinity.length > 0)) updateAffinity = true;
-      if ((existing.podsWithRequiredAntiAffinity.length > 0) !== (clone.podsWithRequiredAntiAffinity.length > 0)) updateAffinity = true;
+      const affinityFlips =
+        (existing.podsWithAffinity.length > 0) !== (clone.podsWithAffinity.length > 0) ||
+        (existing.podsWithRequiredAntiAffinity.length > 0) !== (clone.podsWithRequiredAntiAffinity.length > 0);
       Object.assign(existing, clone);
+      if (affinityFlips) affinityChanged.push(existing);
     }
     if (this.head) snap.generation = this.head.info.generation;
     if (snap.nodeInfoMap.size > this.tree.numNodes) {
@@ -271,7 +273,7 @@ export class SchedulerCache {
       }
       snap.nodeInfoList = list;
       snap.rebuildAffinityLists();
-    } else if (updateAffinity) snap.rebuildAffinityLists();
+    } else for (const ni of affinityChanged) snap.updateAffinityMembership(ni);
     if (!this.namespacesView) this.namespacesView = new Map(this.namespaceLabels);
     snap.namespaces = this.namespacesView;
     if (!this.imageCounts) {

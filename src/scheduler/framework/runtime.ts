@@ -292,20 +292,14 @@ export class Framework implements QueueProfile {
 
   /** Filter plugins on one node; the first non-success status wins (its plugin recorded). */
   runFilterPlugins(state: CycleState, pi: PodInfo, node: NodeInfo): Status {
-    const plugins = this.filterPlugins;
+    return runFilters(this.activeFilters(state), state, pi, node);
+  }
+
+  /** The Filter plugins not skipped for this cycle (computed once per cycle, not per node). */
+  private activeFilters(state: CycleState): FilterPlugin[] {
     const skip = state.skipFilter;
-    const checkSkip = skip.size > 0;
-    for (let i = 0; i < plugins.length; i++) {
-      const p = plugins[i]!;
-      if (checkSkip && skip.has(p.name)) continue;
-      const st = p.filter(state, pi, node);
-      if (st.code !== Code.Success) {
-        if (!st.isRejected()) return errorStatus(p.name, 'Filter', st);
-        st.plugin = p.name;
-        return st;
-      }
-    }
-    return Status.success();
+    if (skip.size === 0) return this.filterPlugins;
+    return this.filterPlugins.filter((p) => !skip.has(p.name));
   }
 
   /**
@@ -314,8 +308,12 @@ export class Framework implements QueueProfile {
    * not come, and affinity to them must not be what makes it fit).
    */
   runFilterPluginsWithNominatedPods(state: CycleState, pi: PodInfo, node: NodeInfo): Status {
+    return this.filterWithNominated(this.activeFilters(state), state, pi, node);
+  }
+
+  private filterWithNominated(filters: FilterPlugin[], state: CycleState, pi: PodInfo, node: NodeInfo): Status {
     const nominated = this.nominator?.podsForNode(node.name);
-    if (!nominated || nominated.length === 0) return this.runFilterPlugins(state, pi, node);
+    if (!nominated || nominated.length === 0) return runFilters(filters, state, pi, node);
     const prio = podPriority(pi.pod);
     const uid = pi.pod.metadata.uid;
     let clone: NodeInfo | undefined;
@@ -330,10 +328,10 @@ export class Framework implements QueueProfile {
       const st = this.runPreFilterExtensionAddPod(cloneState!, pi, npi, clone);
       if (!st.isSuccess()) return st;
     }
-    if (!clone) return this.runFilterPlugins(state, pi, node);
-    const withNominated = this.runFilterPlugins(cloneState!, pi, clone);
+    if (!clone) return runFilters(filters, state, pi, node);
+    const withNominated = runFilters(filters, cloneState!, pi, clone);
     if (!withNominated.isSuccess()) return withNominated;
-    return this.runFilterPlugins(state, pi, node);
+    return runFilters(filters, state, pi, node);
   }
 
   /**
@@ -395,12 +393,13 @@ export class Framework implements QueueProfile {
       return feasible;
     }
     const withNominated = this.nominator !== undefined && this.nominator.size > 0;
+    const filters = this.activeFilters(state);
     const statuses = diagnosis.nodeToStatus;
     let processed = 0;
     for (let i = 0; i < n && feasible.length < want; i++) {
       const ni = nodes[(start + i) % n]!;
       processed++;
-      const st = withNominated ? this.runFilterPluginsWithNominatedPods(state, pi, ni) : this.runFilterPlugins(state, pi, ni);
+      const st = withNominated ? this.filterWithNominated(filters, state, pi, ni) : runFilters(filters, state, pi, ni);
       if (st.code === Code.Success) {
         feasible.push(ni);
         continue;
@@ -638,6 +637,20 @@ export class Framework implements QueueProfile {
       }
     }
   }
+}
+
+/** The filters in order on one node; the first non-success status wins, named after its plugin. */
+function runFilters(filters: readonly FilterPlugin[], state: CycleState, pi: PodInfo, node: NodeInfo): Status {
+  for (let i = 0; i < filters.length; i++) {
+    const p = filters[i]!;
+    const st = p.filter(state, pi, node);
+    if (st.code !== Code.Success) {
+      if (!st.isRejected()) return errorStatus(p.name, 'Filter', st);
+      st.plugin = p.name;
+      return st;
+    }
+  }
+  return Status.success();
 }
 
 function invalidScore(plugin: string, score: number): Status {

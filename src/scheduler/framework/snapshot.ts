@@ -48,12 +48,45 @@ export class CacheSnapshot implements Snapshot {
   rebuildAffinityLists(): void {
     const aff: NodeInfo[] = [];
     const anti: NodeInfo[] = [];
+    this.affinityIndex.clear();
+    this.antiIndex.clear();
     for (const ni of this.nodeInfoList) {
-      if (ni.podsWithAffinity.length > 0) aff.push(ni);
-      if (ni.podsWithRequiredAntiAffinity.length > 0) anti.push(ni);
+      if (ni.podsWithAffinity.length > 0) {
+        this.affinityIndex.set(ni, aff.length);
+        aff.push(ni);
+      }
+      if (ni.podsWithRequiredAntiAffinity.length > 0) {
+        this.antiIndex.set(ni, anti.length);
+        anti.push(ni);
+      }
     }
     this.havePodsWithAffinityList = aff;
     this.havePodsWithRequiredAntiAffinityList = anti;
+  }
+
+  /** A listed node's affinity pods changed: keep the affinity lists current in O(1) (their order is not significant). */
+  updateAffinityMembership(ni: NodeInfo): void {
+    setMember(this.havePodsWithAffinityList, this.affinityIndex, ni, ni.podsWithAffinity.length > 0);
+    setMember(this.havePodsWithRequiredAntiAffinityList, this.antiIndex, ni, ni.podsWithRequiredAntiAffinity.length > 0);
+  }
+
+  private readonly affinityIndex = new Map<NodeInfo, number>();
+  private readonly antiIndex = new Map<NodeInfo, number>();
+}
+
+function setMember(list: NodeInfo[], index: Map<NodeInfo, number>, ni: NodeInfo, member: boolean): void {
+  const at = index.get(ni);
+  if (member === (at !== undefined)) return;
+  if (member) {
+    index.set(ni, list.length);
+    list.push(ni);
+    return;
+  }
+  const last = list.pop()!;
+  index.delete(ni);
+  if (last !== ni) {
+    list[at!] = last;
+    index.set(last, at!);
   }
 }
 
