@@ -5,9 +5,9 @@
 
 import type { KubeObject } from '../api/types.ts';
 import type { ApiClient } from '../client/client.ts';
-import type { Clock } from '../client/clock.ts';
-import { rfc3339Micro } from '../client/clock.ts';
 import type { Logger } from '../base/log.ts';
+import type { Clock } from '../client/clock.ts';
+import { EventRecorder, type ObjectReference } from '../client/events.ts';
 
 export interface PodCondition {
   type: string;
@@ -43,6 +43,8 @@ export interface SchedulerApi {
   patchPodStatus(pod: KubeObject, patch: PodStatusPatch): Promise<void>;
   deletePod(pod: KubeObject): Promise<void>;
   recordEvent(e: SchedulerEvent): void;
+  /** Resolves when the events recorded so far are written (shutdown, tests). */
+  flush?(): Promise<void>;
 }
 
 function isNotFound(e: unknown): boolean {
@@ -53,19 +55,32 @@ export interface ClientApiOptions {
   client: ApiClient;
   clock: Clock;
   log: Logger;
-  /** reportingController of events (the profile's scheduler name). */
+  /** The component events are reported by (the profile's scheduler name). */
   component?: string;
-  /** reportingInstance (the scheduler's identity). */
+  /** The scheduler's identity (source.host / reportingInstance). */
   instance?: string;
+  /** Use this recorder instead of making one. */
+  recorder?: EventRecorder;
 }
 
-/** SchedulerApi over the REST client: pods/binding, strategic-merge status patches, events.k8s.io/v1 events. */
-export function clientApi(opts: ClientApiOptions): SchedulerApi {
+/** A pod reference for events (informer objects may lack apiVersion/kind). */
+function podRef(pod: KubeObject): ObjectReference {
+  const ref: ObjectReference = { apiVersion: 'v1', kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name };
+  if (pod.metadata.uid) ref.uid = pod.metadata.uid;
+  if (pod.metadata.resourceVersion) ref.resourceVersion = pod.metadata.resourceVersion;
+  return ref;
+}
+
+/**
+ * SchedulerApi over the REST client: pods/binding, strategic-merge status patches, and
+ * core/v1 Events through the client's aggregating EventRecorder (repeats of one
+ * FailedScheduling message become a count, as `kubectl describe` shows them).
+ */
+export function clientApi(opts: ClientApiOptions): SchedulerApi & { flush(): Promise<void> } {
   const pods = opts.client.resource('', 'v1', 'pods');
-  const events = opts.client.resource('events.k8s.io', 'v1', 'events');
-  const component = opts.component ?? 'default-scheduler';
-  const instance = opts.instance ?? component;
-  let seq = 0;
+  const recorder =
+    opts.recorder ??
+    new EventRecorder({ client: opts.client, component: opts.component ?? 'default-scheduler', ...(opts.instance ? { host: opts.instance } : {}), clock: opts.clock, log: opts.log });
   return {
     async bind(pod, nodeName) {
       await pods.bind(pod.metadata.namespace ?? 'default', pod.metadata.name ?? '', nodeName);
@@ -90,25 +105,8 @@ export function clientApi(opts: ClientApiOptions): SchedulerApi {
       }
     },
     recordEvent(e) {
-      const now = opts.clock.now();
-      const ns = e.regarding.metadata.namespace || 'default';
-      const ref = (o: KubeObject) => ({ apiVersion: o.apiVersion ?? 'v1', kind: o.kind ?? 'Pod', namespace: o.metadata.namespace, name: o.metadata.name, uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion });
-      const ev = {
-        apiVersion: 'events.k8s.io/v1',
-        kind: 'Event',
-        metadata: { name: `${e.regarding.metadata.name}.${now.toString(16)}${(++seq).toString(16)}`, namespace: ns },
-        eventTime: rfc3339Micro(now),
-        reportingController: component,
-        reportingInstance: instance,
-        action: e.action,
-        reason: e.reason,
-        regarding: ref(e.regarding),
-        ...(e.related ? { related: ref(e.related) } : {}),
-        note: e.note,
-        type: e.type,
-      };
-      events.create(ns, ev).catch((err: Error) => opts.log.debug('event not recorded', { reason: e.reason, error: err.message }));
+      recorder.event(podRef(e.regarding), e.type, e.reason, e.note);
     },
+    flush: () => recorder.flush(),
   };
 }
-

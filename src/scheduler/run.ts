@@ -82,7 +82,7 @@ export function startScheduler(opts: StartSchedulerOptions): RunningScheduler {
   const ours = [pods, nodes, namespaces, priorityClasses, pdbs, services, rcs, replicaSets, statefulSets];
 
   const specs = opts.profiles && opts.profiles.length > 0 ? opts.profiles : [{ schedulerName: 'default-scheduler' }];
-  const api = opts.api ?? clientApi({ client: opts.client, clock, log, component: specs[0]!.schedulerName });
+  const api: SchedulerApi = opts.api ?? clientApi({ client: opts.client, clock, log, component: specs[0]!.schedulerName, ...(opts.leaderElection ? { instance: opts.leaderElection.identity } : {}) });
   const resolver = new PriorityResolver({ get: (name) => priorityClasses.lister.get(undefined, name), list: () => priorityClasses.lister.list() });
   const getPod = (ns: string, name: string) => pods.lister.get(ns, name);
   const snapshot = new CacheSnapshot();
@@ -123,8 +123,7 @@ export function startScheduler(opts: StartSchedulerOptions): RunningScheduler {
     }
   };
 
-  const done = (async () => {
-    if (!(await ready)) return;
+  const runUntilStopped = async () => {
     const le = opts.leaderElection;
     if (!le) {
       await schedule(signal);
@@ -148,6 +147,15 @@ export function startScheduler(opts: StartSchedulerOptions): RunningScheduler {
     });
     await elector.run(signal);
     await loop;
+  };
+
+  const done = (async () => {
+    if (!(await ready)) return;
+    try {
+      await runUntilStopped();
+    } finally {
+      await api.flush?.();
+    }
   })();
 
   return { scheduler, queue, cache, ready, done };

@@ -91,6 +91,8 @@ export class Scheduler {
         last = performance.now();
       }
     }
+    // Pods held at Permit would keep their binding cycles open for minutes: let them go.
+    for (const fw of this.profiles.values()) for (const wp of fw.waitingPods()) wp.reject('', 'scheduler stopped');
     await this.idle();
   }
 
