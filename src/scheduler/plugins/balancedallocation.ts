@@ -5,6 +5,7 @@
 
 import type { CycleState, NodeInfo, PodInfo, PreScorePlugin, ScorePlugin } from '../framework/types.ts';
 import { Status } from '../framework/types.ts';
+import { StateSlot } from './helpers.ts';
 import { balancedScorer, DEFAULT_RESOURCES, ResourceAllocationScorer } from './resourceallocation.ts';
 import type { ResourceSpec } from './resourceallocation.ts';
 
@@ -18,6 +19,7 @@ export interface NodeResourcesBalancedAllocationArgs {
 export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlugin {
   readonly name = NODE_RESOURCES_BALANCED_ALLOCATION;
   private readonly scorer: ResourceAllocationScorer;
+  private readonly slot = new StateSlot<number[]>(PRE_SCORE_KEY);
 
   constructor(args: NodeResourcesBalancedAllocationArgs = {}) {
     const resources = args.resources && args.resources.length > 0 ? args.resources : DEFAULT_RESOURCES;
@@ -27,12 +29,12 @@ export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlu
   preScore(state: CycleState, pod: PodInfo, _nodes: readonly NodeInfo[]): Status {
     const reqs = this.scorer.podRequestList(pod.pod);
     if (ResourceAllocationScorer.isBestEffort(reqs)) return Status.skip();
-    state.write(PRE_SCORE_KEY, reqs);
+    this.slot.write(state, reqs);
     return Status.success();
   }
 
   score(state: CycleState, pod: PodInfo, node: NodeInfo): { score: number; status: Status } {
-    const reqs = state.read<number[]>(PRE_SCORE_KEY) ?? this.scorer.podRequestList(pod.pod);
+    const reqs = this.slot.read(state) ?? this.scorer.podRequestList(pod.pod);
     return { score: this.scorer.score(node, reqs), status: Status.success() };
   }
 }

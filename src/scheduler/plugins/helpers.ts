@@ -2,7 +2,7 @@
 // terse constructor for event registrations.
 
 import type { KubeObject } from '../../api/types.ts';
-import type { ActionType, ClusterEventWithHint, EventResource, NodeScore, QueueingHint } from '../framework/types.ts';
+import type { ActionType, ClusterEventWithHint, CycleState, EventResource, NodeScore, QueueingHint } from '../framework/types.ts';
 import { MAX_NODE_SCORE } from '../framework/types.ts';
 
 /**
@@ -32,3 +32,32 @@ export function events(resource: EventResource, actions: ActionType[], hint?: Hi
 
 export const QUEUE: QueueingHint = 'Queue';
 export const SKIP: QueueingHint = 'QueueSkip';
+
+/**
+ * A plugin's view of one CycleState key that remembers the last state it saw, so per-node calls
+ * (Filter, Score) skip the map lookup. Writes go through it too, so a state object reused for
+ * a later cycle never yields a stale value; a cloned state (preemption) is simply a miss.
+ */
+export class StateSlot<T> {
+  private readonly key: string;
+  private state: CycleState | undefined;
+  private value: T | undefined;
+
+  constructor(key: string) {
+    this.key = key;
+  }
+
+  write(state: CycleState, value: T): void {
+    state.write(this.key, value);
+    this.state = state;
+    this.value = value;
+  }
+
+  read(state: CycleState): T | undefined {
+    if (state === this.state) return this.value;
+    const v = state.read<T>(this.key);
+    this.state = state;
+    this.value = v;
+    return v;
+  }
+}

@@ -5,6 +5,7 @@
 import type { KubeObject } from '../../api/types.ts';
 import type { CycleState, NodeInfo, PodInfo, PreScorePlugin, ScorePlugin, Snapshot } from '../framework/types.ts';
 import { MAX_NODE_SCORE, Status } from '../framework/types.ts';
+import { StateSlot } from './helpers.ts';
 
 export const IMAGE_LOCALITY = 'ImageLocality';
 const PRE_SCORE_KEY = 'PreScore' + IMAGE_LOCALITY;
@@ -49,6 +50,7 @@ function podImages(pod: KubeObject): string[] {
 export class ImageLocality implements PreScorePlugin, ScorePlugin {
   readonly name = IMAGE_LOCALITY;
   private readonly deps: ImageLocalityDeps;
+  private readonly slot = new StateSlot<ImageState>(PRE_SCORE_KEY);
 
   constructor(deps: ImageLocalityDeps) {
     this.deps = deps;
@@ -62,12 +64,16 @@ export class ImageLocality implements PreScorePlugin, ScorePlugin {
   }
 
   preScore(state: CycleState, pod: PodInfo, _nodes: readonly NodeInfo[]): Status {
-    state.write(PRE_SCORE_KEY, this.stateFor(pod.pod));
+    const s = this.stateFor(pod.pod);
+    // No node has any of the images: every node scores 0, which scoring nothing gives too.
+    if (!s.spread.some((x) => x > 0)) return Status.skip();
+    this.slot.write(state, s);
     return Status.success();
   }
 
   score(state: CycleState, pod: PodInfo, node: NodeInfo): { score: number; status: Status } {
-    const s = state.read<ImageState>(PRE_SCORE_KEY) ?? this.stateFor(pod.pod);
+    const s = this.slot.read(state) ?? this.stateFor(pod.pod);
+    if (node.imageSizes.size === 0) return { score: 0, status: Status.success() };
     let sum = 0;
     for (let i = 0; i < s.images.length; i++) {
       const size = node.imageSizes.get(s.images[i]!);

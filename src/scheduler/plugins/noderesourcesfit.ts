@@ -22,7 +22,7 @@ import type {
 import { Status } from '../framework/types.ts';
 import { isExtendedResourceName, newPodInfo } from '../framework/podinfo.ts';
 import { newNodeInfo } from '../framework/nodeinfo.ts';
-import { events, QUEUE, SKIP } from './helpers.ts';
+import { events, QUEUE, SKIP, StateSlot } from './helpers.ts';
 import {
   DEFAULT_RESOURCES,
   leastAllocatedScorer,
@@ -33,7 +33,6 @@ import {
 import type { ResourceSpec, UtilizationShapePoint } from './resourceallocation.ts';
 
 export const NODE_RESOURCES_FIT = 'NodeResourcesFit';
-const PRE_FILTER_KEY = 'PreFilter' + NODE_RESOURCES_FIT;
 const PRE_SCORE_KEY = 'PreScore' + NODE_RESOURCES_FIT;
 
 export type ScoringStrategyType = 'LeastAllocated' | 'MostAllocated' | 'RequestedToCapacityRatio';
@@ -127,6 +126,7 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
   private readonly ignoredGroups: ReadonlySet<string>;
   private readonly scorer: ResourceAllocationScorer;
   private readonly statuses: (Status | undefined)[] = [];
+  private readonly preScoreSlot = new StateSlot<number[]>(PRE_SCORE_KEY);
 
   constructor(args: NodeResourcesFitArgs = {}) {
     this.ignored = new Set(args.ignoredResources ?? []);
@@ -156,13 +156,13 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
     this.scorer = new ResourceAllocationScorer(resources, false, vector);
   }
 
-  preFilter(state: CycleState, pod: PodInfo, _snapshot: Snapshot): { result?: PreFilterResult; status: Status } {
-    state.write(PRE_FILTER_KEY, pod.request);
+  preFilter(_state: CycleState, _pod: PodInfo, _snapshot: Snapshot): { result?: PreFilterResult; status: Status } {
+    // Upstream computes the effective request here; PodInfo already carries it.
     return { status: Status.success() };
   }
 
-  filter(state: CycleState, pod: PodInfo, node: NodeInfo): Status {
-    const request = state.read<Resource>(PRE_FILTER_KEY) ?? pod.request;
+  filter(_state: CycleState, pod: PodInfo, node: NodeInfo): Status {
+    const request = pod.request;
     const alloc = node.allocatable;
     const used = node.requested;
     // The common cases without building the list.
@@ -190,12 +190,12 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
   }
 
   preScore(state: CycleState, pod: PodInfo, _nodes: readonly NodeInfo[]): Status {
-    state.write(PRE_SCORE_KEY, this.scorer.podRequestList(pod.pod));
+    this.preScoreSlot.write(state, this.scorer.podRequestList(pod.pod));
     return Status.success();
   }
 
   score(state: CycleState, pod: PodInfo, node: NodeInfo): { score: number; status: Status } {
-    const reqs = state.read<number[]>(PRE_SCORE_KEY) ?? this.scorer.podRequestList(pod.pod);
+    const reqs = this.preScoreSlot.read(state) ?? this.scorer.podRequestList(pod.pod);
     return { score: this.scorer.score(node, reqs), status: Status.success() };
   }
 

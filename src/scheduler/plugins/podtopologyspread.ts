@@ -30,7 +30,7 @@ import { MAX_NODE_SCORE, Status } from '../framework/types.ts';
 import { compileSelector, EMPTY_LABELS } from '../framework/podinfo.ts';
 import type { LabelMatcher, Labels } from '../framework/podinfo.ts';
 import { events, QUEUE, SKIP } from './helpers.ts';
-import { nodeLabels, requiredNodeAffinity } from './nodeselector.ts';
+import { MATCH_ALL_NODES, nodeLabels, requiredNodeAffinity } from './nodeselector.ts';
 import type { NodeMatcher } from './nodeselector.ts';
 import { findUntoleratedTaint } from './taints.ts';
 
@@ -81,6 +81,10 @@ export interface Constraint {
   selector: LabelMatcher;
   /** The selector has no requirements: it matches the pod itself but counts no pods (upstream quirk). */
   selectorEmpty: boolean;
+  /** The selector's canonical text, keying the per-node count cache. */
+  selectorKey: string;
+  /** Per-node counts for this selector in the pod's namespace (attached per cycle). */
+  counts?: PerNodeCounts;
   minDomains: number;
   nodeAffinityHonor: boolean;
   nodeTaintsHonor: boolean;
@@ -96,6 +100,7 @@ function toConstraint(c: TopologySpreadConstraintSpec, sel: LabelSelector): Cons
     topologyKey: c.topologyKey,
     selector: compileSelector(sel),
     selectorEmpty: sel.empty(),
+    selectorKey: sel.nothing ? '\u0000nothing' : sel.toString(),
     minDomains: c.minDomains ?? 1,
     nodeAffinityHonor: (c.nodeAffinityPolicy ?? 'Honor') === 'Honor',
     nodeTaintsHonor: (c.nodeTaintsPolicy ?? 'Ignore') === 'Honor',
@@ -142,6 +147,65 @@ function countMatching(pods: readonly PodInfo[], c: Constraint, ns: string): num
     if (c.selector((m.labels as Labels | undefined) ?? EMPTY_LABELS)) n++;
   }
   return n;
+}
+
+/**
+ * Matching-pod counts per node, remembered per selector and namespace and invalidated by the
+ * NodeInfo's generation: successive pods of one workload recount only the nodes that changed,
+ * instead of every pod in the cluster. Walks over the snapshot's node list use a table indexed
+ * by list position (checked by NodeInfo identity), other lookups a WeakMap.
+ */
+interface PerNodeCounts {
+  byNode: WeakMap<NodeInfo, { generation: number; count: number }>;
+  atNode: (NodeInfo | undefined)[];
+  atGeneration: number[];
+  atCount: number[];
+}
+
+class MatchCountCache {
+  private readonly bySelector = new Map<string, PerNodeCounts>();
+
+  /** Give each constraint its per-node count table for namespace `ns`. */
+  attach(constraints: readonly Constraint[], ns: string): void {
+    for (const c of constraints) {
+      const key = `${ns}\u0000${c.selectorKey}`;
+      let perNode = this.bySelector.get(key);
+      if (!perNode) {
+        if (this.bySelector.size >= 64) this.bySelector.clear();
+        perNode = { byNode: new WeakMap(), atNode: [], atGeneration: [], atCount: [] };
+        this.bySelector.set(key, perNode);
+      }
+      c.counts = perNode;
+    }
+  }
+
+  count(ni: NodeInfo, c: Constraint, ns: string): number {
+    if (c.selectorEmpty) return 0;
+    const perNode = c.counts;
+    if (perNode === undefined) return countMatching(ni.pods, c, ns);
+    const e = perNode.byNode.get(ni);
+    if (e !== undefined && e.generation === ni.generation) return e.count;
+    const count = countMatching(ni.pods, c, ns);
+    if (e !== undefined) {
+      e.generation = ni.generation;
+      e.count = count;
+    } else {
+      perNode.byNode.set(ni, { generation: ni.generation, count });
+    }
+    return count;
+  }
+
+  /** count() for the node at position `i` of the snapshot's node list. */
+  countAt(i: number, ni: NodeInfo, c: Constraint, ns: string): number {
+    const t = c.counts;
+    if (t === undefined || c.selectorEmpty) return this.count(ni, c, ns);
+    if (t.atNode[i] === ni && t.atGeneration[i] === ni.generation) return t.atCount[i]!;
+    const n = this.count(ni, c, ns);
+    t.atNode[i] = ni;
+    t.atGeneration[i] = ni.generation;
+    t.atCount[i] = n;
+    return n;
+  }
 }
 
 function nodeIncluded(c: Constraint, pod: KubeObject, node: KubeObject, required: NodeMatcher): boolean {
@@ -229,6 +293,7 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
   private readonly defaults: readonly TopologySpreadConstraintSpec[];
   private readonly systemDefaulted: boolean;
   private readonly deps: PodTopologySpreadDeps;
+  private readonly counts = new MatchCountCache();
   private readonly rejectedSkew = Status.unschedulable(ERR_REASON_CONSTRAINTS_NOT_MATCH);
   private readonly rejectedLabel = Status.unresolvable(ERR_REASON_NODE_LABEL_NOT_MATCH);
 
@@ -256,7 +321,10 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     const s = new PreFilterState(constraints);
     const required = requiredNodeAffinity(pod.pod);
     const ns = pod.pod.metadata.namespace ?? 'default';
-    for (const ni of snapshot.nodeInfos()) {
+    this.counts.attach(constraints, ns);
+    const all = snapshot.nodeInfos();
+    for (let j = 0; j < all.length; j++) {
+      const ni = all[j]!;
       const labels = nodeLabels(ni.node);
       if (!nodeHasAllKeys(labels, constraints)) continue;
       for (const c of constraints) {
@@ -267,7 +335,7 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
           s.matchNum.set(c.topologyKey, m);
         }
         const v = labels[c.topologyKey]!;
-        m.set(v, (m.get(v) ?? 0) + countMatching(ni.pods, c, ns));
+        m.set(v, (m.get(v) ?? 0) + this.counts.countAt(j, ni, c, ns));
       }
     }
     for (const c of constraints) {
@@ -343,31 +411,38 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
         s.ignored.add(ni.name);
         continue;
       }
-      constraints.forEach((c, i) => {
-        if (c.topologyKey === HOSTNAME) return;
-        const v = labels[c.topologyKey] ?? '';
+      for (let i = 0; i < constraints.length; i++) {
+        if (constraints[i]!.topologyKey === HOSTNAME) continue;
+        const v = labels[constraints[i]!.topologyKey] ?? '';
         if (!s.counts[i]!.has(v)) {
           s.counts[i]!.set(v, 0);
           sizes[i]!++;
         }
-      });
+      }
     }
     s.weights = constraints.map((c, i) => Math.log((c.topologyKey === HOSTNAME ? nodes.length - s.ignored.size : sizes[i]!) + 2));
     const required = requiredNodeAffinity(pod.pod);
     const ns = pod.pod.metadata.namespace ?? 'default';
+    this.counts.attach(constraints, ns);
     const hasNonHostname = constraints.some((c) => c.topologyKey !== HOSTNAME);
+    const inclusion = constraints.map((c) => (c.nodeAffinityHonor && required !== MATCH_ALL_NODES) || c.nodeTaintsHonor);
     if (hasNonHostname) {
-      for (const ni of all) {
-        const labels = nodeLabels(ni.node);
-        if (requireAll && !nodeHasAllKeys(labels, constraints)) continue;
+      for (let j = 0; j < all.length; j++) {
+        const ni = all[j]!;
         for (let i = 0; i < constraints.length; i++) {
           const c = constraints[i]!;
           if (c.topologyKey === HOSTNAME) continue;
-          if (!nodeIncluded(c, pod.pod, ni.node, required)) continue;
+          // Most nodes hold no matching pod: nothing to add, whatever their domain (and the
+          // node object is not even touched).
+          const n = this.counts.countAt(j, ni, c, ns);
+          if (n === 0) continue;
+          const labels = nodeLabels(ni.node);
+          if (requireAll && !nodeHasAllKeys(labels, constraints)) break;
+          if (inclusion[i] && !nodeIncluded(c, pod.pod, ni.node, required)) continue;
           const v = labels[c.topologyKey] ?? '';
           const cur = s.counts[i]!.get(v);
           if (cur === undefined) continue; // no candidate node in this domain
-          s.counts[i]!.set(v, cur + countMatching(ni.pods, c, ns));
+          s.counts[i]!.set(v, cur + n);
         }
       }
     }
@@ -386,7 +461,7 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
       const c = s.constraints[i]!;
       const v = labels[c.topologyKey];
       if (typeof v !== 'string') continue;
-      const cnt = c.topologyKey === HOSTNAME ? countMatching(node.pods, c, ns) : (s.counts[i]!.get(v) ?? 0);
+      const cnt = c.topologyKey === HOSTNAME ? this.counts.count(node, c, ns) : (s.counts[i]!.get(v) ?? 0);
       score += cnt * s.weights[i]! + (c.maxSkew - 1);
     }
     return { score: Math.round(score), status: Status.success() };

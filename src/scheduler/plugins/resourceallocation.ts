@@ -29,12 +29,19 @@ export function mulDiv(a: number, b: number, c: number): number {
 /** Scores requested/allocatable vectors (entries with allocatable 0 are to be skipped). */
 export type VectorScorer = (requested: Float64Array, allocatable: Float64Array, n: number) => number;
 
+const KIND_CPU = 0;
+const KIND_MEMORY = 1;
+const KIND_EPHEMERAL = 2;
+const KIND_SCALAR = 3;
+const KIND_OTHER = 4;
+
 export class ResourceAllocationScorer {
   readonly resources: readonly ResourceSpec[];
   /** Use actual requests (BalancedAllocation) instead of the non-zero defaults (Fit). */
   private readonly useRequested: boolean;
   private readonly scorer: VectorScorer;
-  private readonly scalar: boolean[];
+  /** Per resource: 0 cpu, 1 memory, 2 ephemeral-storage, 3 scalar, 4 other (never scored). */
+  private readonly kinds: Int8Array;
   private readonly requested: Float64Array;
   private readonly allocatable: Float64Array;
 
@@ -42,7 +49,9 @@ export class ResourceAllocationScorer {
     this.resources = resources;
     this.useRequested = useRequested;
     this.scorer = scorer;
-    this.scalar = resources.map((r) => isScalarResourceName(r.name));
+    this.kinds = Int8Array.from(resources, (r) =>
+      r.name === 'cpu' ? KIND_CPU : r.name === 'memory' ? KIND_MEMORY : r.name === 'ephemeral-storage' ? KIND_EPHEMERAL : isScalarResourceName(r.name) ? KIND_SCALAR : KIND_OTHER,
+    );
     this.requested = new Float64Array(resources.length);
     this.allocatable = new Float64Array(resources.length);
   }
@@ -68,31 +77,32 @@ export class ResourceAllocationScorer {
     const requested = this.requested;
     const allocatable = this.allocatable;
     const used = this.useRequested ? node.requested : node.nonZeroRequested;
+    const kinds = this.kinds;
     for (let i = 0; i < n; i++) {
-      const name = this.resources[i]!.name;
       const podReq = podRequests[i]!;
       let alloc = 0;
       let req = 0;
-      if (!(podReq === 0 && this.scalar[i])) {
-        switch (name) {
-          case 'cpu':
-            alloc = node.allocatable.milliCPU;
-            req = used.milliCPU + podReq;
-            break;
-          case 'memory':
-            alloc = node.allocatable.memory;
-            req = used.memory + podReq;
-            break;
-          case 'ephemeral-storage':
-            alloc = node.allocatable.ephemeralStorage;
-            req = node.requested.ephemeralStorage + podReq;
-            break;
-          default: {
-            const a = node.allocatable.scalar.get(name);
-            if (a !== undefined) {
-              alloc = a;
-              req = (node.requested.scalar.get(name) ?? 0) + podReq;
-            }
+      switch (kinds[i]) {
+        case KIND_CPU:
+          alloc = node.allocatable.milliCPU;
+          req = used.milliCPU + podReq;
+          break;
+        case KIND_MEMORY:
+          alloc = node.allocatable.memory;
+          req = used.memory + podReq;
+          break;
+        case KIND_EPHEMERAL:
+          alloc = node.allocatable.ephemeralStorage;
+          req = node.requested.ephemeralStorage + podReq;
+          break;
+        case KIND_SCALAR: {
+          // A scalar the pod does not request does not take part.
+          if (podReq === 0) break;
+          const name = this.resources[i]!.name;
+          const a = node.allocatable.scalar.get(name);
+          if (a !== undefined) {
+            alloc = a;
+            req = (node.requested.scalar.get(name) ?? 0) + podReq;
           }
         }
       }

@@ -63,8 +63,8 @@ test('TaintToleration score: fewer untolerated PreferNoSchedule taints is better
     one: 50,
     two: 0,
   });
-  // No taints anywhere: everyone gets the maximum.
-  assert.deepEqual(runScore(pl, makePod('p'), [nodes[0]!]), { none: 100 });
+  // No PreferNoSchedule taint on any candidate: every node would score the same, so it is skipped.
+  assert.deepEqual(runScore(pl, makePod('p'), [nodes[0]!]), { none: 0 });
 });
 
 test('TaintToleration events: a node losing the blocking taint requeues', () => {

@@ -15,7 +15,7 @@ import type {
   ScorePlugin,
 } from '../framework/types.ts';
 import { Status } from '../framework/types.ts';
-import { defaultNormalizeScore, events, QUEUE, SKIP } from './helpers.ts';
+import { defaultNormalizeScore, events, QUEUE, SKIP, StateSlot } from './helpers.ts';
 import { findUntoleratedTaint, tolerationsTolerateTaint } from './taints.ts';
 import type { Taint, Toleration } from './taints.ts';
 
@@ -47,6 +47,7 @@ export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugi
   readonly name = TAINT_TOLERATION;
   /** Statuses for repeated taints, so rejecting thousands of nodes does not build thousands. */
   private readonly reasons = new Map<string, Status>();
+  private readonly slot = new StateSlot<Toleration[]>(PRE_SCORE_KEY);
 
   filter(_state: CycleState, pod: PodInfo, node: NodeInfo): Status {
     const taints = node.node.spec?.taints as Taint[] | undefined;
@@ -62,16 +63,19 @@ export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugi
     return st;
   }
 
-  preScore(state: CycleState, pod: PodInfo, _nodes: readonly NodeInfo[]): Status {
+  preScore(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): Status {
+    // No feasible node has a PreferNoSchedule taint: every node would get the same score, so the
+    // ranking is the same without scoring at all.
+    if (!nodes.some((n) => (n.node.spec?.taints as Taint[] | undefined)?.some((t) => t.effect === 'PreferNoSchedule'))) return Status.skip();
     // Tolerations with no effect also cover PreferNoSchedule.
     const tolerations = ((pod.pod.spec?.tolerations ?? []) as Toleration[]).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
-    state.write(PRE_SCORE_KEY, tolerations);
+    this.slot.write(state, tolerations);
     return Status.success();
   }
 
   score(state: CycleState, pod: PodInfo, node: NodeInfo): { score: number; status: Status } {
     const tolerations =
-      state.read<Toleration[]>(PRE_SCORE_KEY) ?? ((pod.pod.spec?.tolerations ?? []) as Toleration[]).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
+      this.slot.read(state) ?? ((pod.pod.spec?.tolerations ?? []) as Toleration[]).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
     return { score: countIntolerablePreferNoSchedule(node.node.spec?.taints, tolerations), status: Status.success() };
   }
 

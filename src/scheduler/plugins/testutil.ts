@@ -61,13 +61,15 @@ export function nodeInfoWith(node: KubeObject, pods: KubeObject[] = []): NodeInf
 
 export function fakeSnapshot(nodes: NodeInfo[], namespaces: Record<string, Record<string, string>> = {}): Snapshot {
   const byName = new Map(nodes.map((n) => [n.name, n]));
+  const images = new Map<string, number>();
+  for (const n of nodes) for (const name of n.imageSizes.keys()) images.set(name, (images.get(name) ?? 0) + 1);
   return {
     nodeInfos: () => nodes,
     get: (name) => byName.get(name),
     havePodsWithAffinity: () => nodes.filter((n) => n.podsWithAffinity.length > 0),
     havePodsWithRequiredAntiAffinity: () => nodes.filter((n) => n.podsWithRequiredAntiAffinity.length > 0),
     namespaceLabels: (ns) => namespaces[ns],
-    imageNodeCount: (image) => nodes.filter((n) => n.imageSizes.has(image)).length,
+    imageNodeCount: (image) => images.get(image) ?? 0,
   };
 }
 
