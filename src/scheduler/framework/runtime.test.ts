@@ -213,3 +213,22 @@ test('FitError message: counts per reason, sorted as strings, PostFilter message
   e.nodeToStatus.set('y2', Status.unschedulable('Insufficient cpu'));
   assert.equal(fitErrorMessage(12, e), '0/12 nodes are available: 11 Insufficient memory, 2 Insufficient cpu.');
 });
+
+test('PreFilter: Unschedulable lets the later PreFilters run (preemption needs their state); Unresolvable stops at once', () => {
+  const ran: string[] = [];
+  const pre = (name: string, st: () => Status) => ({ name, preFilter: () => (ran.push(name), { status: st() }) }) as unknown as Plugin;
+  const a = fw([pre('A', () => Status.unschedulable('a says no')), pre('B', () => Status.success())]);
+  const r = a.runPreFilterPlugins(new CycleState(), newPodInfo(makePod('p')), snapshotOf(nodes(1)));
+  assert.deepEqual(ran, ['A', 'B']);
+  assert.equal(r.status.plugin, 'A');
+  assert.equal(r.status.code, Code.Unschedulable);
+  ran.length = 0;
+  const b = fw([pre('A', () => Status.unresolvable('never')), pre('B', () => Status.success())]);
+  assert.equal(b.runPreFilterPlugins(new CycleState(), newPodInfo(makePod('p')), snapshotOf(nodes(1))).status.code, Code.UnschedulableAndUnresolvable);
+  assert.deepEqual(ran, ['A']);
+  // Node sets that do not intersect: named, sorted, "simultaneously".
+  const only = (name: string, set: string[]) => ({ name, preFilter: () => ({ result: { nodeNames: new Set(set) }, status: Status.success() }) }) as unknown as Plugin;
+  const c = fw([only('Zeta', ['n0']), only('Alpha', ['n1'])]);
+  const res = c.runPreFilterPlugins(new CycleState(), newPodInfo(makePod('p')), snapshotOf(nodes(2)));
+  assert.equal(res.status.message(), "node(s) didn't satisfy plugin(s) [Alpha Zeta] simultaneously");
+});

@@ -236,13 +236,15 @@ export class Framework implements QueueProfile {
 
   /**
    * PreFilter plugins in order. A Skip excludes the plugin's Filter for this pod; node sets
-   * from results are intersected. Returns the merged result (undefined = all nodes) and the
-   * first rejection (with its plugin) or error.
+   * from results are intersected. An UnschedulableAndUnresolvable answer stops at once; an
+   * Unschedulable one is returned after the remaining plugins ran (preemption needs their
+   * state). Returns the merged result (undefined = all nodes), the status (with its plugin),
+   * and the plugins that restricted the nodes.
    */
   runPreFilterPlugins(state: CycleState, pi: PodInfo, snapshot: Snapshot): { result?: PreFilterResult; status: Status; unschedulablePlugins: Set<string> } {
     let nodeNames: Set<string> | undefined;
-    const withNodes: string[] = [];
-    const unschedulablePlugins = new Set<string>();
+    const withNodes = new Set<string>();
+    let rejection: Status | undefined;
     for (const p of this.preFilterPlugins) {
       const { result, status } = p.preFilter(state, pi, snapshot);
       if (status.code === Code.Skip) {
@@ -250,25 +252,26 @@ export class Framework implements QueueProfile {
         continue;
       }
       if (status.code !== Code.Success) {
-        if (!status.isRejected()) return { status: errorStatus(p.name, 'PreFilter', status), unschedulablePlugins };
+        if (!status.isRejected()) return { status: errorStatus(p.name, 'PreFilter', status), unschedulablePlugins: new Set() };
         status.plugin = p.name;
-        unschedulablePlugins.add(p.name);
-        return { status, unschedulablePlugins };
+        if (status.code === Code.UnschedulableAndUnresolvable) return { status, unschedulablePlugins: new Set() };
+        rejection ??= status;
+        continue;
       }
       if (result?.nodeNames) {
-        withNodes.push(p.name);
+        withNodes.add(p.name);
         if (!nodeNames) nodeNames = new Set(result.nodeNames);
         else for (const n of nodeNames) if (!result.nodeNames.has(n)) nodeNames.delete(n);
         if (nodeNames.size === 0) {
-          const msg = withNodes.length === 1 ? `node(s) didn't satisfy plugin ${withNodes[0]}` : `node(s) didn't satisfy plugin(s) [${withNodes.join(' ')}] simultaneously`;
-          for (const n of withNodes) unschedulablePlugins.add(n);
+          const names = [...withNodes].sort();
+          const msg = names.length === 1 ? `node(s) didn't satisfy plugin ${names[0]}` : `node(s) didn't satisfy plugin(s) [${names.join(' ')}] simultaneously`;
           const st = new Status(Code.UnschedulableAndUnresolvable, [msg]);
           st.plugin = p.name;
-          return { result: { nodeNames }, status: st, unschedulablePlugins };
+          return { result: { nodeNames }, status: st, unschedulablePlugins: withNodes };
         }
       }
     }
-    return { result: nodeNames ? { nodeNames } : undefined, status: Status.success(), unschedulablePlugins: withNodes.length ? new Set(withNodes) : unschedulablePlugins };
+    return { result: nodeNames ? { nodeNames } : undefined, status: rejection ?? Status.success(), unschedulablePlugins: withNodes };
   }
 
   /** PreFilter extensions: a pod was added to `node` in a simulation (preemption, nominated pods). */
@@ -351,7 +354,6 @@ export class Framework implements QueueProfile {
       if (pre.status.plugin) diagnosis.unschedulablePlugins.add(pre.status.plugin);
       return { feasible: [], diagnosis };
     }
-    if (pre.result?.nodeNames === undefined) diagnosis.unschedulablePlugins.clear();
 
     const nominatedName: string | undefined = pi.pod.status?.nominatedNodeName;
     if (nominatedName) {
