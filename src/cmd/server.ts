@@ -13,6 +13,11 @@ import { ensureTokenFile, loadTokenFile } from '../apiserver/authn/tokens.ts';
 import { renderKubeconfig, writeKubeconfig } from '../apiserver/authn/kubeconfig.ts';
 import { consoleLogger, type LogLevel } from '../base/log.ts';
 import { parseFlags } from './flags.ts';
+import { ApiClient } from '../client/client.ts';
+import { InProcessTransport } from '../client/inprocess-transport.ts';
+import { SharedInformerFactory } from '../client/factory.ts';
+import { startScheduler } from '../scheduler/run.ts';
+import { startSimNodes } from '../agent/simnodes.ts';
 
 export const SERVER_FLAGS = {
   'data-dir': 'string',
@@ -23,6 +28,8 @@ export const SERVER_FLAGS = {
   'tls-san': 'list',
   'token-file': 'string',
   'watch-cache-size': 'int',
+  'disable-scheduler': 'bool',
+  'sim-nodes': 'int',
   'log-level': 'string',
   help: 'bool',
 } as const;
@@ -40,6 +47,8 @@ Flags:
   --tls-san HOST          extra name or IP for the serving certificate (repeatable)
   --token-file FILE       bearer tokens, CSV token,user,uid,"group1,group2" (default <data-dir>/token.csv)
   --watch-cache-size N    watch events kept per resource for replay (default 10000)
+  --disable-scheduler     do not run the scheduler in this process
+  --sim-nodes N           also register N simulated nodes (see 'skiff sim-nodes --help')
   --log-level LEVEL       debug, info, warn, error (default info)
 `;
 
@@ -89,6 +98,23 @@ export async function runServer(args: string[]): Promise<void> {
       user: { clientCertPem: pki.adminCertPem, clientKeyPem: pki.adminKeyPem },
     }),
   );
+  // Components run in this process talk to the API in-process: same semantics, no socket.
+  const components = new AbortController();
+  const clientAs = (name: string, groups: string[]) =>
+    new ApiClient({ transport: new InProcessTransport({ handler: api, user: { name, groups: [...groups, 'system:authenticated'] } }) });
+  const background: Promise<unknown>[] = [];
+  if (!flags['disable-scheduler']) {
+    const client = clientAs('system:kube-scheduler', []);
+    const informers = new SharedInformerFactory({ client, log: log.child('scheduler') });
+    const sched = startScheduler({ client, informers, log: log.child('scheduler'), signal: components.signal });
+    background.push(sched.done.then(() => informers.shutdown()));
+  }
+  if (flags['sim-nodes']) {
+    const client = clientAs('system:node:simulated', ['system:nodes']);
+    const informers = new SharedInformerFactory({ client, log: log.child('sim-nodes') });
+    const sim = await startSimNodes({ client, informers, log: log.child('sim-nodes'), count: flags['sim-nodes'] as number }, components.signal);
+    background.push(sim.done.then(() => informers.shutdown()));
+  }
   api.setReady();
   log.info('skiff server is ready', { port: running.port, datastore: datastore.replace(/\/\/.*@/, '//***@'), kubeconfig: kubeconfigPath });
   process.stdout.write(`skiff server ready on https://${host}:${running.port}\nexport KUBECONFIG=${kubeconfigPath}\n`);
@@ -98,6 +124,8 @@ export async function runServer(args: string[]): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info('stopping', { signal });
+    components.abort();
+    await Promise.allSettled(background);
     await api.close();
     await running.close();
     await backend.close();
