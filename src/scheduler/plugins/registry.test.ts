@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_PLUGIN_ORDER, DEFAULT_PLUGINS_BY_POINT, DEFAULT_PREEMPTION, DEFAULT_SCORE_WEIGHTS, defaultPlugins, REGISTRY } from './registry.ts';
+import { DEFAULT_PLUGIN_ORDER, DEFAULT_PLUGINS_BY_POINT, DEFAULT_PREEMPTION, DEFAULT_SCORE_WEIGHTS, defaultPluginEntries, defaultPlugins, REGISTRY } from './registry.ts';
 import { fakeSnapshot } from './testutil.ts';
 
 const deps = { snapshot: () => fakeSnapshot([]), bind: async () => {} };
@@ -43,6 +43,14 @@ test('upstream default score weights', () => {
     NodeResourcesBalancedAllocation: 1,
     ImageLocality: 1,
   });
+});
+
+test('defaultPluginEntries carries the weights', () => {
+  const entries = defaultPluginEntries(deps);
+  assert.deepEqual(
+    entries.filter((e) => e.weight !== undefined).map((e) => [e.plugin.name, e.weight]),
+    DEFAULT_PLUGINS_BY_POINT.score.map((s) => [s.name, s.weight]),
+  );
 });
 
 test('plugin args reach the plugins', () => {

@@ -126,3 +126,11 @@ export function defaultPlugins(deps: PluginDeps, args: DefaultPluginArgs = {}): 
   const byName = args as Record<string, unknown>;
   return DEFAULT_PLUGIN_ORDER.filter((n) => n !== DEFAULT_PREEMPTION).map((name) => REGISTRY[name]!(byName[name], deps));
 }
+
+/** defaultPlugins() with each scoring plugin's default weight, in the shape a profile takes. */
+export function defaultPluginEntries(deps: PluginDeps, args: DefaultPluginArgs = {}): { plugin: Plugin; weight?: number }[] {
+  return defaultPlugins(deps, args).map((plugin) => {
+    const weight = DEFAULT_SCORE_WEIGHTS[plugin.name];
+    return weight === undefined ? { plugin } : { plugin, weight };
+  });
+}
