@@ -58,6 +58,35 @@ test('sqlite: concurrent writes in one tick share one transaction', async () => 
   }
 });
 
+test('sqlite: a committed batch is invisible until its WAL sync is done; then events, writes, reads, watches', async () => {
+  const t = await temp();
+  try {
+    assert.equal(t.backend.walSynced, true);
+    const a = await t.backend.create('/s/a', '1');
+    const order: string[] = [];
+    const seen: string[] = [];
+    const ctrl = new AbortController();
+    t.backend.watch('/s/', { signal: ctrl.signal }, { onEvents: (evs) => evs.forEach((e) => seen.push(`now ${e.kv.key}@${e.kv.modRevision}`)), onError: () => {} });
+    const write = t.backend.update('/s/a', '2', a.modRevision).then((kv) => (order.push('write'), kv));
+    const commits = t.backend.commits;
+    await new Promise((resolve) => setImmediate(resolve)); // the batch has committed; its sync runs
+    assert.equal(t.backend.commits, commits + 1);
+    // registered while the sync runs: from the next revision, and from now
+    t.backend.watch('/s/', { signal: ctrl.signal, fromRevision: a.modRevision + 1 }, { onEvents: (evs) => evs.forEach((e) => seen.push(`from ${e.kv.key}@${e.kv.modRevision}`)), onError: () => {} });
+    t.backend.watch('/s/', { signal: ctrl.signal }, { onEvents: (evs) => evs.forEach((e) => seen.push(`later ${e.kv.key}@${e.kv.modRevision}`)), onError: () => {} });
+    const read = t.backend.get('/s/a').then((kv) => (order.push(`read ${kv?.value}`), kv));
+    const rev = t.backend.currentRevision().then((r) => (order.push(`revision ${r}`), r));
+    const [kv] = await Promise.all([write, read, rev]);
+    assert.deepEqual(order, ['write', 'read 2', `revision ${kv.modRevision}`]);
+    await t.backend.create('/s/b', '3');
+    const b = `/s/b@${kv.modRevision + 1}`;
+    assert.deepEqual(seen.sort(), [`from /s/a@${kv.modRevision}`, `from ${b}`, `later ${b}`, `now /s/a@${kv.modRevision}`, `now ${b}`].sort());
+    ctrl.abort();
+  } finally {
+    await t.cleanup();
+  }
+});
+
 test('sqlite: data, current and compact revision survive a restart', async () => {
   const t = await temp();
   try {
@@ -147,6 +176,7 @@ test('sqlite: the file stays bounded under churn with auto-compaction', async ()
     assert.ok(compacted >= 101 * keys - retain - keys - retain / 4, `compacted only to ${compacted}`);
     assert.ok(peak <= 8 * live, `database peaked at ${peak} bytes for ${live} bytes of live data (${(peak / live).toFixed(1)}x)`);
     assert.equal((await t.backend.get('/churn/key-7'))?.value, value(7, 100));
+    assert.equal(t.backend.walSynced, true, 'still syncing the WAL after compactions truncated it');
   } finally {
     await t.cleanup();
   }

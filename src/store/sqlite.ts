@@ -11,15 +11,18 @@
 // event points at, so the kine `old_value` column is not needed and history costs one value
 // per revision, not two.
 //
-// Durability: WAL journal with synchronous=FULL — every commit fsyncs the WAL, so a write whose
-// promise resolved (a resourceVersion handed to a client) survives power loss, as with etcd.
-// NORMAL would skip that fsync and could lose the last acknowledged writes. The fsync cost is
-// shared through commit batching: writes arriving in the same event-loop turn are queued and
-// committed together in one transaction on setImmediate (at most maxBatch per transaction);
-// each write's promise settles only after its transaction committed. Within a batch writes
-// apply in arrival order; a failed compare-and-swap fails only that write.
+// Durability: WAL journal with synchronous=NORMAL plus our own fdatasync of the WAL after every
+// commit, on the libuv thread pool: a write whose promise resolved (a resourceVersion handed to
+// a client) survives power loss, as with etcd and as with synchronous=FULL, but the event loop
+// never waits for that sync. Group commit: writes arriving in the same event-loop turn are
+// queued and committed together in one transaction on setImmediate (at most maxBatch per
+// transaction); while a batch's sync runs, new writes queue for the next batch. A batch is
+// invisible until synced: reads and watch registrations wait for the sync, and its events are
+// published and its writes settled only after it. Within a batch writes apply in arrival
+// order; a failed compare-and-swap fails only that write. A failed sync stops the store.
+// See docs/store.md ("Write batching", "Durability").
 //
-// Watchers are notified in-process (watchhub.ts) after commit. locking_mode=EXCLUSIVE makes
+// Watchers are notified in-process (watchhub.ts) after the sync. locking_mode=EXCLUSIVE makes
 // a second process opening the same file fail instead of silently missing our events.
 //
 // Compaction (autocompact.ts triggers it) deletes, in chunks, rows at or below the target that
@@ -27,6 +30,7 @@
 // are reused by later writes (auto_vacuum=INCREMENTAL gives a large surplus back to the file
 // system) and the WAL is truncated after each compaction, so the files stay bounded under churn.
 
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, openSync, statSync } from 'node:fs';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { CompactedError, ConflictError, FutureRevisionError, KeyExistsError, KeyNotFoundError } from '../base/errors.ts';
 import type { Backend, BackendOptions, KeyValue, ListOptions, ListResult, WatchEvent, WatchHandlers, WatchOptions } from './backend.ts';
@@ -101,8 +105,20 @@ export class SqliteBackend implements Backend {
   private flushTimer: NodeJS.Immediate | undefined;
   private compaction: Promise<void> = Promise.resolve();
   private closed = false;
+  /** The WAL file, synced off the event loop after each commit; undefined: SQLite syncs (FULL). */
+  private walFd: number | undefined;
+  /** The sync of the last committed batch, while it runs. Readers wait for it. */
+  private syncing: Promise<void> | undefined;
+  /** Set when a WAL sync failed: the store stops (fail-stop, as etcd and PostgreSQL do). */
+  private failure: Error | undefined;
   /** Write transactions committed since open (for tests and metrics). */
   commits = 0;
+
+  /** True when commits are made durable by our own WAL sync off the event loop; false when
+   *  SQLite syncs at every commit (FULL), the fallback when the WAL file cannot be opened. */
+  get walSynced(): boolean {
+    return this.walFd !== undefined;
+  }
 
   constructor(opts: SqliteBackendOptions) {
     this.path = opts.path;
@@ -112,14 +128,19 @@ export class SqliteBackend implements Backend {
       this.db.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA auto_vacuum = INCREMENTAL;');
       const mode = this.db.prepare('PRAGMA journal_mode = WAL').get() as { journal_mode: string };
       if (mode.journal_mode !== 'wal') throw new Error(`cannot use WAL journal (got ${mode.journal_mode})`);
-      this.db.exec(`PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 256; PRAGMA journal_size_limit = ${4 << 20};
+      this.db.exec(`PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 1000; PRAGMA journal_size_limit = ${4 << 20};
         PRAGMA cache_size = -16000; PRAGMA temp_store = MEMORY;`);
       this.db.exec(`BEGIN IMMEDIATE; ${SCHEMA} COMMIT;`);
+      this.walFd = openWal(opts.path);
+      // With our own WAL sync after every commit, SQLite need not sync at commit (NORMAL still
+      // syncs around checkpoints); without the file, SQLite keeps syncing every commit (FULL).
+      if (this.walFd !== undefined) this.db.exec('PRAGMA synchronous = NORMAL');
       const meta = new Map((this.db.prepare('SELECT k, v FROM meta').all() as { k: string; v: number }[]).map((r) => [r.k, r.v]));
       const maxId = (this.db.prepare('SELECT MAX(id) AS m FROM log').get() as { m: number | null }).m ?? 0;
       this.revision = Math.max(meta.get('revision') ?? 0, maxId);
       this.compacted = meta.get('compact') ?? 0;
     } catch (err) {
+      if (this.walFd !== undefined) closeSync(this.walFd);
       this.db.close();
       const locked = err instanceof Error && /locked|busy/i.test(err.message);
       throw new Error(
@@ -141,12 +162,14 @@ export class SqliteBackend implements Backend {
   }
 
   async get(key: string): Promise<KeyValue | null> {
+    if (this.syncing) await this.syncing;
     this.check();
     const row = this.stmt('SELECT id, create_revision AS c, value FROM log WHERE name = ? AND live = 1').get(key) as LiveRow | undefined;
     return row ? toKV(key, row) : null;
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
+    if (this.syncing) await this.syncing;
     this.check();
     const at = this.readRevision(opts.revision);
     const end = prefixEnd(prefix);
@@ -172,6 +195,7 @@ export class SqliteBackend implements Backend {
   }
 
   async count(prefix: string): Promise<number> {
+    if (this.syncing) await this.syncing;
     this.check();
     const end = prefixEnd(prefix);
     const sql = `SELECT COUNT(*) AS n FROM log WHERE live = 1 AND name >= ?${end === null ? '' : ' AND name < ?'}`;
@@ -192,7 +216,12 @@ export class SqliteBackend implements Backend {
   }
 
   watch(prefix: string, opts: WatchOptions, handlers: WatchHandlers): void {
-    if (this.closed) return this.hub.reject(opts.signal, handlers, new Error(`sqlite store ${this.path} is closed`));
+    if (this.closed || this.failure) return this.hub.reject(opts.signal, handlers, this.failure ?? new Error(`sqlite store ${this.path} is closed`));
+    // A committed batch whose sync runs is not visible yet: register once it is (its events follow).
+    if (this.syncing) {
+      void this.syncing.then(() => this.watch(prefix, opts, handlers));
+      return;
+    }
     const from = opts.fromRevision ?? 0;
     if (from <= 0) return this.hub.add(prefix, this.revision + 1, [], opts.signal, handlers);
     if (from <= this.compacted) return this.hub.reject(opts.signal, handlers, new CompactedError(from, this.compacted));
@@ -208,6 +237,7 @@ export class SqliteBackend implements Backend {
   }
 
   async currentRevision(): Promise<number> {
+    if (this.syncing) await this.syncing;
     this.check();
     return this.revision;
   }
@@ -231,12 +261,15 @@ export class SqliteBackend implements Backend {
     await this.auto.stop();
     await this.compaction;
     if (this.flushTimer) clearImmediate(this.flushTimer);
-    while (this.pending.length > 0) this.flush();
+    while (this.syncing) await this.syncing;
+    while (this.pending.length > 0 && !this.failure) this.flush(true);
     this.hub.closeAll(new Error(`sqlite store ${this.path} closed`));
+    if (this.walFd !== undefined) closeSync(this.walFd);
     this.db.close();
   }
 
   private check(): void {
+    if (this.failure) throw this.failure;
     if (this.closed) throw new Error(`sqlite store ${this.path} is closed`);
   }
 
@@ -260,15 +293,22 @@ export class SqliteBackend implements Backend {
     this.check();
     return new Promise((resolve, reject) => {
       this.pending.push({ kind, key, value, expected, resolve, reject });
-      this.flushTimer ??= setImmediate(() => this.flush());
+      if (!this.syncing) this.flushTimer ??= setImmediate(() => this.flush());
     });
   }
 
-  /** Commit up to maxBatch queued writes in one transaction, then notify and settle them. */
-  private flush(): void {
+  /**
+   * Commit up to maxBatch queued writes in one transaction, make it durable, then notify and
+   * settle them. The WAL is synced (fdatasync) on the thread pool, not on the event loop:
+   * requests are parsed and queued meanwhile, and the next batch commits when this sync is
+   * done (group commit). Until then the batch is invisible: reads and new watches wait for the
+   * sync, so nothing is ever read, watched or acknowledged before it is on disk. `final`
+   * (close) syncs in place.
+   */
+  private flush(final = false): void {
     this.flushTimer = undefined;
+    if (this.syncing || this.failure) return; // the sync's completion flushes what queued meanwhile
     const ops = this.pending.splice(0, this.maxBatch);
-    if (this.pending.length > 0 && !this.closed) this.flushTimer = setImmediate(() => this.flush());
     if (ops.length === 0) return;
     const before = this.revision;
     const events: WatchEvent[] = [];
@@ -283,8 +323,31 @@ export class SqliteBackend implements Backend {
       if (this.db.isTransaction) this.db.exec('ROLLBACK');
       this.revision = before;
       for (const op of ops) op.reject(err);
+      this.scheduleFlush();
       return;
     }
+    const fd = this.walFd;
+    if (fd === undefined) return this.settle(ops, events, outcomes); // SQLite synced (FULL)
+    if (final) {
+      try {
+        fdatasyncSync(fd);
+      } catch (err) {
+        return this.fail(err, ops);
+      }
+      return this.settle(ops, events, outcomes);
+    }
+    this.syncing = new Promise<void>((done) => {
+      fdatasync(fd, (err) => {
+        this.syncing = undefined;
+        if (err) this.fail(err, ops);
+        else this.settle(ops, events, outcomes);
+        done(); // waiting reads run now, before the next batch commits (setImmediate)
+      });
+    });
+  }
+
+  /** After a durable commit: events to the watchers, then each write's outcome. */
+  private settle(ops: WriteOp[], events: WatchEvent[], outcomes: Outcome[]): void {
     this.hub.publish(events);
     ops.forEach((op, i) => {
       const o = outcomes[i];
@@ -292,6 +355,20 @@ export class SqliteBackend implements Backend {
       else op.reject(o.error);
     });
     this.auto.noteWrite(this.revision, this.compacted);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.pending.length > 0 && !this.closed) this.flushTimer ??= setImmediate(() => this.flush());
+  }
+
+  /** The WAL could not be synced: whether the last batch is on disk is unknown, so stop. */
+  private fail(err: unknown, ops: WriteOp[]): void {
+    const failure = new Error(`sqlite store ${this.path}: syncing the write-ahead log failed; the store has stopped: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    this.failure = failure;
+    for (const op of ops) op.reject(failure);
+    for (const op of this.pending.splice(0)) op.reject(failure);
+    this.hub.closeAll(failure);
   }
 
   /** Apply one write inside the open transaction; compare-and-swap failures are outcomes. */
@@ -351,6 +428,33 @@ export class SqliteBackend implements Backend {
     const free = (this.db.prepare('PRAGMA freelist_count').get() as { freelist_count: number }).freelist_count;
     if (free > 256 && free > pages / 2) this.db.exec(`PRAGMA incremental_vacuum(${free - Math.floor(pages / 8)})`);
     this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+    this.checkWal();
+  }
+
+  /** The file we sync must still be the WAL SQLite writes (it never replaces it while open). */
+  private checkWal(): void {
+    if (this.walFd === undefined) return;
+    let same = false;
+    try {
+      same = fstatSync(this.walFd).ino === statSync(this.path + '-wal').ino;
+    } catch {
+      same = false;
+    }
+    if (!same) {
+      // Fall back to SQLite's own sync at every commit rather than sync the wrong file.
+      this.db.exec('PRAGMA synchronous = FULL');
+      closeSync(this.walFd);
+      this.walFd = undefined;
+    }
+  }
+}
+
+/** Open the WAL of the database at `path` for syncing it; undefined when it cannot be opened. */
+function openWal(path: string): number | undefined {
+  try {
+    return openSync(path + '-wal', 'r');
+  } catch {
+    return undefined;
   }
 }
 
