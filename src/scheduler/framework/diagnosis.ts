@@ -44,13 +44,37 @@ export function newDiagnosis(): Diagnosis {
   return { nodeToStatus: new NodeToStatus(), unschedulablePlugins: new Set(), preFilterMsg: '', postFilterMsg: '' };
 }
 
+function sameReasons(a: Status, b: Status): boolean {
+  const x = a.reasons;
+  const y = b.reasons;
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
 /** Upstream's "0/%v nodes are available" aggregation. */
 export function fitErrorMessage(numAllNodes: number, d: Diagnosis): string {
   let msg = `0/${numAllNodes} nodes are available:`;
   if (d.preFilterMsg) msg += ` ${d.preFilterMsg}.`;
   else {
     const counts = new Map<string, number>();
-    for (const st of d.nodeToStatus.values()) for (const r of st.reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
+    // Thousands of nodes usually repeat a handful of statuses (often the very same object):
+    // count runs of one status and touch the map once per run.
+    let run: Status | undefined;
+    let runLength = 0;
+    const flush = () => {
+      if (run) for (const r of run.reasons) counts.set(r, (counts.get(r) ?? 0) + runLength);
+    };
+    for (const st of d.nodeToStatus.values()) {
+      if (run && (st === run || sameReasons(st, run))) {
+        runLength++;
+        continue;
+      }
+      flush();
+      run = st;
+      runLength = 1;
+    }
+    flush();
     const absent = numAllNodes - d.nodeToStatus.size;
     if (absent > 0) for (const r of d.nodeToStatus.absentNodesStatus.reasons) counts.set(r, (counts.get(r) ?? 0) + absent);
     const parts: string[] = [];
