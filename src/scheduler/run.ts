@@ -46,6 +46,8 @@ export interface StartSchedulerOptions {
   signal: AbortSignal;
   /** Default: one `default-scheduler` profile. */
   profiles?: SchedulerProfileSpec[];
+  /** For profiles that do not set their own (KubeSchedulerConfiguration's global field); default adaptive. */
+  percentageOfNodesToScore?: number;
   /** Expire assumed pods this long after binding without confirmation (0: never, upstream's default). */
   assumedPodTTLMs?: number;
   /** Substitute the API writes (tests). */
@@ -97,7 +99,7 @@ export function startScheduler(opts: StartSchedulerOptions): RunningScheduler {
     const deps: PluginDeps = { snapshot: () => snapshot, bind: (pod, node) => api.bind(pod, node), selectorsFor };
     const plugins = defaultPlugins(deps, spec.pluginArgs ?? {});
     const preemption = new DefaultPreemption({ api, clock, log: log.child('preemption'), listPDBs: () => pdbs.lister.list(), getPod, random: opts.random });
-    return new Framework({ profile: { schedulerName: spec.schedulerName, percentageOfNodesToScore: spec.percentageOfNodesToScore, plugins: inOrder(plugins, preemption) }, clock, log: log.child(spec.schedulerName), random: opts.random });
+    return new Framework({ profile: { schedulerName: spec.schedulerName, percentageOfNodesToScore: spec.percentageOfNodesToScore || opts.percentageOfNodesToScore, plugins: inOrder(plugins, preemption) }, clock, log: log.child(spec.schedulerName), random: opts.random });
   });
   const first = frameworks[0]!;
   const queue = new SchedulingQueue({ clock, log: log.child('queue'), less: (a, b) => first.less(a, b), profiles: new Map(frameworks.map((f) => [f.profileName, f])) });
@@ -108,6 +110,7 @@ export function startScheduler(opts: StartSchedulerOptions): RunningScheduler {
   pods.addEventHandler(podEventHandlers(deps));
   nodes.addEventHandler(nodeEventHandlers(deps));
   namespaces.addEventHandler(namespaceEventHandlers(deps));
+  // Starts every informer of the factory not running yet (ours included), until `signal` aborts.
   informers.start(signal);
 
   const ready = Promise.all(ours.map((i) => i.whenSynced(signal))).then((r) => r.every(Boolean));
