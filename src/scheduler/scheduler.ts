@@ -237,6 +237,8 @@ export class Scheduler {
       this.log.debug('pod no longer exists; not requeued', { pod: describe(pod) });
     } else if (current.spec?.nodeName) {
       this.log.debug('pod has been assigned meanwhile; not requeued', { pod: describe(pod), node: current.spec.nodeName });
+    } else if (!this.profiles.has(current.spec?.schedulerName ?? 'default-scheduler')) {
+      this.log.debug('pod now names another scheduler; not requeued', { pod: describe(pod) });
     } else {
       qpi.podInfo = this.opts.podInfoOf(current);
       qpi.unschedulablePlugins = fitError ? new Set(fitError.diagnosis.unschedulablePlugins) : rejected && status.plugin ? new Set([status.plugin]) : new Set();
