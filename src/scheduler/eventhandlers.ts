@@ -4,6 +4,7 @@
 //   pending pods of our profiles ──► queue (add/update/delete)
 //   nodes ──► cache + NodeAdd / UpdateNode* / NodeDelete events
 //   namespaces ──► cache (labels for namespaceSelector) + Namespace events
+//   PVCs, PVs, StorageClasses ──► their Add/Update events (VolumeBinding)
 //
 // A pod moving from pending to bound leaves the queue and enters the cache; a pod turning
 // Succeeded/Failed leaves the cache (its resources are free). Pods get their priority resolved
@@ -17,7 +18,7 @@ import { newPodInfo } from './framework/podinfo.ts';
 import type { PriorityResolver } from './framework/priority.ts';
 import type { SchedulingQueue } from './framework/queue.ts';
 import type { Framework } from './framework/runtime.ts';
-import type { PodInfo } from './framework/types.ts';
+import type { ClusterEvent, EventResource, PodInfo } from './framework/types.ts';
 
 /** Something informers can deliver events to. */
 export interface HandlerTarget {
@@ -133,5 +134,18 @@ export function namespaceEventHandlers(d: Pick<EventHandlerDeps, 'cache' | 'queu
     onDelete(ns) {
       cache.removeNamespace(ns);
     },
+  };
+}
+
+/**
+ * Handlers that only turn changes of another resource into queue events (PersistentVolumeClaim,
+ * PersistentVolume, StorageClass: VolumeBinding waits on them).
+ */
+export function resourceEventHandlers(queue: SchedulingQueue, resource: EventResource): EventHandlers<KubeObject> {
+  const add: ClusterEvent = { resource, action: 'Add', label: `${resource}Add` };
+  const update: ClusterEvent = { resource, action: 'Update', label: `${resource}Update` };
+  return {
+    onAdd: (obj) => queue.moveAllToActiveOrBackoff(add, undefined, obj),
+    onUpdate: (oldObj, newObj) => queue.moveAllToActiveOrBackoff(update, oldObj, newObj),
   };
 }

@@ -177,3 +177,22 @@ test('with leader election, the scheduler takes the kube-system/kube-scheduler L
   const released = await client.resource('coordination.k8s.io', 'v1', 'leases').get('kube-system', 'kube-scheduler');
   assert.ok(!released.spec?.holderIdentity, 'released on shutdown');
 });
+
+test('a pod waiting for its PersistentVolumeClaim is retried when the claim appears bound', async () => {
+  await createNode('pvc-node', '1', { labels: { pool: 'pvc' } });
+  await podsApi().create(
+    'default',
+    podObj('with-claim', '100m', { nodeSelector: { pool: 'pvc' }, volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }] }),
+  );
+  const cond = await until(pods, () => (podNamed('with-claim')?.status?.conditions ?? []).find((c: { type: string; reason?: string }) => c.type === 'PodScheduled' && c.reason === 'Unschedulable'), 'the Unschedulable condition');
+  const n = (await nodes().list(undefined)).items.length;
+  assert.equal(cond.message, `0/${n} nodes are available: persistentvolumeclaim "data" not found. preemption: 0/${n} nodes are available: ${n} Preemption is not helpful for scheduling..`);
+  await client.resource('', 'v1', 'persistentvolumeclaims').create('default', {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: 'data', namespace: 'default' },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, volumeName: 'pv-data' },
+  });
+  await clock.advance(10_000);
+  assert.equal(await until(pods, () => podNamed('with-claim')?.spec?.nodeName, 'the binding'), 'pvc-node');
+});

@@ -1,7 +1,8 @@
 // Wiring: build the scheduler from an API client and a shared informer factory and run it —
 // what `skiff scheduler` and `skiff server` call.
 //
-//   informers (pods, nodes, namespaces, PriorityClasses, PDBs, owners for default spreading)
+//   informers (pods, nodes, namespaces, PriorityClasses, PDBs, owners for default spreading,
+//              PVCs/PVs/StorageClasses for VolumeBinding)
 //     └─ event handlers ─► cache + queue          (from the start, leader or not)
 //   [leader election on a Lease] ─► queue timers + the scheduling loop (only while leading)
 //
@@ -16,7 +17,7 @@ import type { SharedInformerFactory } from '../client/factory.ts';
 import type { SharedInformer } from '../client/informer.ts';
 import { LeaderElector } from '../client/leaderelection.ts';
 import { clientApi, type SchedulerApi } from './api.ts';
-import { namespaceEventHandlers, nodeEventHandlers, podEventHandlers, podInfoFor } from './eventhandlers.ts';
+import { namespaceEventHandlers, nodeEventHandlers, podEventHandlers, podInfoFor, resourceEventHandlers } from './eventhandlers.ts';
 import { SchedulerCache } from './framework/cache.ts';
 import { DefaultPreemption } from './framework/preemption.ts';
 import { PriorityResolver } from './framework/priority.ts';
@@ -81,7 +82,10 @@ export function startScheduler(opts: StartSchedulerOptions): RunningScheduler {
   const rcs = inf('', 'v1', 'replicationcontrollers');
   const replicaSets = inf('apps', 'v1', 'replicasets');
   const statefulSets = inf('apps', 'v1', 'statefulsets');
-  const ours = [pods, nodes, namespaces, priorityClasses, pdbs, services, rcs, replicaSets, statefulSets];
+  const pvcs = inf('', 'v1', 'persistentvolumeclaims');
+  const pvs = inf('', 'v1', 'persistentvolumes');
+  const storageClasses = inf('storage.k8s.io', 'v1', 'storageclasses');
+  const ours = [pods, nodes, namespaces, priorityClasses, pdbs, services, rcs, replicaSets, statefulSets, pvcs, pvs, storageClasses];
 
   const specs = opts.profiles && opts.profiles.length > 0 ? opts.profiles : [{ schedulerName: 'default-scheduler' }];
   const api: SchedulerApi = opts.api ?? clientApi({ client: opts.client, clock, log, component: specs[0]!.schedulerName, ...(opts.leaderElection ? { instance: opts.leaderElection.identity } : {}) });
@@ -96,7 +100,7 @@ export function startScheduler(opts: StartSchedulerOptions): RunningScheduler {
   });
 
   const frameworks = specs.map((spec) => {
-    const deps: PluginDeps = { snapshot: () => snapshot, bind: (pod, node) => api.bind(pod, node), selectorsFor };
+    const deps: PluginDeps = { snapshot: () => snapshot, bind: (pod, node) => api.bind(pod, node), selectorsFor, getPVC: (ns, name) => pvcs.lister.get(ns, name) };
     const plugins = defaultPlugins(deps, spec.pluginArgs ?? {});
     const preemption = new DefaultPreemption({ api, clock, log: log.child('preemption'), listPDBs: () => pdbs.lister.list(), getPod, random: opts.random });
     return new Framework({ profile: { schedulerName: spec.schedulerName, percentageOfNodesToScore: spec.percentageOfNodesToScore || opts.percentageOfNodesToScore, plugins: inOrder(plugins, preemption) }, clock, log: log.child(spec.schedulerName), random: opts.random });
@@ -110,6 +114,9 @@ export function startScheduler(opts: StartSchedulerOptions): RunningScheduler {
   pods.addEventHandler(podEventHandlers(deps));
   nodes.addEventHandler(nodeEventHandlers(deps));
   namespaces.addEventHandler(namespaceEventHandlers(deps));
+  pvcs.addEventHandler(resourceEventHandlers(queue, 'PersistentVolumeClaim'));
+  pvs.addEventHandler(resourceEventHandlers(queue, 'PersistentVolume'));
+  storageClasses.addEventHandler(resourceEventHandlers(queue, 'StorageClass'));
   // Starts every informer of the factory not running yet (ours included), until `signal` aborts.
   informers.start(signal);
 
