@@ -153,3 +153,9 @@ test('client: a watch answered with an error status throws it; a broken stream t
   await w.closed();
   assert.equal(w.isClosed, true);
 });
+
+test('client: list items get apiVersion and kind from the list when the server omits them', async () => {
+  const fake = new FakeTransport(() => ({ body: { kind: 'DeploymentList', apiVersion: 'apps/v1', metadata: { resourceVersion: '3' }, items: [{ metadata: { name: 'a' } }, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'b' } }] } }));
+  const list = await new ApiClient({ transport: fake }).resource('apps', 'v1', 'deployments').list('d');
+  assert.deepEqual(list.items.map((i) => [i.apiVersion, i.kind, i.metadata.name]), [['apps/v1', 'Deployment', 'a'], ['apps/v1', 'Deployment', 'b']]);
+});

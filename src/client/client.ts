@@ -139,9 +139,12 @@ export class ResourceClient<T extends KubeObject = KubeObject> {
     return this.api.request<T>({ method: 'GET', path: this.path(ns, name), query: { resourceVersion: opts.resourceVersion }, signal: opts.signal });
   }
 
-  /** One page (or the whole list without `limit`). */
-  list(ns: string | undefined, opts: ListOptions = {}): Promise<ObjectList<T>> {
-    return this.api.request<ObjectList<T>>({
+  /**
+   * One page (or the whole list without `limit`). Items carry apiVersion and kind: when the
+   * server omits them on list items (kube-apiserver does), they are filled in from the list's.
+   */
+  async list(ns: string | undefined, opts: ListOptions = {}): Promise<ObjectList<T>> {
+    const list = await this.api.request<ObjectList<T>>({
       method: 'GET',
       path: this.path(ns),
       query: {
@@ -154,6 +157,15 @@ export class ResourceClient<T extends KubeObject = KubeObject> {
       },
       signal: opts.signal,
     });
+    list.items ??= [];
+    const kind = list.kind?.endsWith('List') ? list.kind.slice(0, -4) : undefined;
+    if (kind && list.apiVersion) {
+      for (const item of list.items) {
+        if (!item.kind) item.kind = kind;
+        if (!item.apiVersion) item.apiVersion = list.apiVersion;
+      }
+    }
+    return list;
   }
 
   /** Every matching object at one resourceVersion, `pageSize` (default 500) at a time; see listAllPages. */

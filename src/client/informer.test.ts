@@ -288,3 +288,31 @@ test('factory: one informer per resource and scope; start runs them; waitForCach
   assert.ok(fake.watches.every((w) => w.isClosed));
   assert.equal(clock.pending(), 0);
 });
+
+test('informer: another ERROR event backs off and relists', async () => {
+  const clock = new FakeClock();
+  const state = { items: [pod('a', '1')], rv: '5' };
+  const { fake, lists } = fakeApi(state);
+  const { inf, rec } = makeInformer(fake, clock);
+  const ac = new AbortController();
+  const running = inf.run(ac.signal);
+  try {
+    await inf.whenSynced(ac.signal);
+    const w = await fake.nextWatch();
+    state.items = [pod('a', '1'), pod('b', '7')];
+    state.rv = '8';
+    w.error(500, 'InternalError', 'watch cache failure');
+    await clock.whenTimers(1);
+    assert.deepEqual(clock.pendingDelays(), [1000]);
+    assert.equal(lists.length, 1);
+    await clock.advance(1000);
+    const w2 = await fake.nextWatch();
+    assert.equal(lists.length, 2);
+    assert.equal(w2.request.query.resourceVersion, '8');
+    assert.ok(rec.events.includes('add b@7'));
+  } finally {
+    ac.abort();
+    await running;
+  }
+  assert.equal(clock.pending(), 0);
+});

@@ -87,7 +87,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Synced
    */
   addEventHandler(h: EventHandlers<T>): () => void {
     this.handlers.add(h);
-    if (this.synced) for (const obj of this.store.list()) this.call(h, 'onAdd', () => h.onAdd?.(obj, true));
+    if (this.synced) for (const obj of this.store.list()) this.call('onAdd', () => h.onAdd?.(obj, true));
     return () => {
       this.handlers.delete(h);
     };
@@ -186,10 +186,10 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Synced
   }
 
   private emit(what: string, fn: (h: EventHandlers<T>) => void): void {
-    for (const h of [...this.handlers]) this.call(h, what, () => fn(h));
+    for (const h of [...this.handlers]) this.call(what, () => fn(h));
   }
 
-  private call(_h: EventHandlers<T>, what: string, fn: () => void): void {
+  private call(what: string, fn: () => void): void {
     try {
       fn();
     } catch (e) {

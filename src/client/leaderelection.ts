@@ -106,6 +106,11 @@ export class LeaderElector {
       if (await this.tryAcquireOrRenew(signal)) break;
       await delay(clock, retryPeriodMs * (1 + this.o.random() * JITTER_FACTOR), signal);
     }
+    if (signal.aborted) {
+      // Won just as we were told to stop: hand the lease back without ever acting.
+      if (this.o.releaseOnCancel) await this.release();
+      return;
+    }
     log.info('became leader', { lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity });
     const leading = new AbortController();
     const stopLeading = () => leading.abort();

@@ -2,16 +2,20 @@
 // does: list (paged, at one resourceVersion), replace the copy, then watch from the list's
 // resourceVersion with bookmarks, applying each event in order.
 //
-//   list ──► sink.replace(items, rv) ──► watch(rv) ──► sink.apply(event) ... stream ends
-//     ▲                                    ▲   │
-//     │ 410 Expired / ERROR 410            │   ├─ ended normally → re-watch from the last rv
-//     └────────────────────────────────────┼───┤
-//                                          │   └─ other error → back off (1 s → 30 s, jitter),
-//                                          └────  then re-watch from the last rv
+//   list ──► sink.replace(items, rv) ──► watch from rv ──► sink.apply(event) ...
+//
+// How a watch ends decides what comes next:
+//   - the stream ended normally (timeoutSeconds, server shutdown)  → re-watch from the last rv
+//   - an ERROR 410 Expired event, or a 410 answer to the watch     → relist at once
+//   - any other ERROR event                                        → back off, then relist
+//   - the request failed or the connection broke                   → back off, then re-watch
+//                                                                    from the last rv
+// Back-off: 1 s doubling to 30 s, jittered; reset by a successful list, or by a watch that
+// delivered something. A watch that ends within 1 s having delivered nothing also backs off.
 //
 // The last seen resourceVersion advances with every event and bookmark, so a re-watch resumes
-// exactly where the previous stream stopped; only a 410 (the server no longer has history that
-// old) forces a relist, whose replace() reports the deletes the watch missed.
+// exactly where the previous stream stopped; a relist's replace() reports the deletes the
+// watch missed.
 
 import type { KubeObject } from '../api/types.ts';
 import type { Logger } from '../base/log.ts';
@@ -116,11 +120,15 @@ export class Reflector<T extends KubeObject = KubeObject> {
 
         const opened = this.clock.now();
         let delivered = 0;
+        let streamError: Error | undefined;
         try {
           const timeoutSeconds = Math.floor(MIN_WATCH_TIMEOUT_S * (1 + this.random()));
           for await (const ev of listWatch.watch({ resourceVersion: this.rv, allowWatchBookmarks: true, timeoutSeconds, signal })) {
             if (signal.aborted) break;
-            if (ev.type === 'ERROR') throw statusToApiError(ev.object);
+            if (ev.type === 'ERROR') {
+              streamError = statusToApiError(ev.object);
+              break;
+            }
             delivered++;
             expiredInARow = 0;
             if (ev.type !== 'BOOKMARK') sink.apply(ev.type, ev.object);
@@ -128,6 +136,7 @@ export class Reflector<T extends KubeObject = KubeObject> {
             if (rv) this.rv = rv;
           }
           if (signal.aborted) break;
+          if (streamError) throw streamError;
           if (delivered === 0 && this.clock.now() - opened < MIN_HEALTHY_WATCH_MS) {
             await delay(this.clock, this.backoff.next(), signal);
           } else {
@@ -142,8 +151,12 @@ export class Reflector<T extends KubeObject = KubeObject> {
             if (++expiredInARow > 1) await delay(this.clock, this.backoff.next(), signal);
             continue;
           }
+          // An ERROR event means the server gave up on this stream for its own reasons: what it
+          // sent may be incomplete, so start over from a list (as client-go). A failed request
+          // or a broken connection lost nothing: resume from the last resourceVersion.
+          if (e === streamError) needList = true;
           const wait = this.backoff.next();
-          log.warn('watch failed; re-watching', { resource: name, resourceVersion: this.rv, error: String((e as Error)?.message ?? e), retryInMs: wait });
+          log.warn(needList ? 'watch error event; relisting' : 'watch failed; re-watching', { resource: name, resourceVersion: this.rv, error: String((e as Error)?.message ?? e), retryInMs: wait });
           await delay(this.clock, wait, signal);
         }
       }
