@@ -2,12 +2,14 @@
 
 import { runServer } from './server.ts';
 import { runSimNodes } from './simnodes.ts';
+import { runScheduler } from './scheduler.ts';
 import { FlagError } from './flags.ts';
 
 const USAGE = `Usage: skiff <command> [flags]
 
 Commands:
   server     run a one-node cluster (API server with an embedded datastore)
+  scheduler  run the scheduler alone against a cluster (leader-elected)
   sim-nodes  register simulated nodes (capacity planning, benchmarks)
   version    print the version
 
@@ -20,6 +22,9 @@ async function main(argv: string[]): Promise<number> {
     case 'server':
       await runServer(args);
       return -1; // keeps running until a signal
+    case 'scheduler':
+      await runScheduler(args);
+      return -1; // exits on its own after a signal or lost leadership
     case 'sim-nodes':
       await runSimNodes(args);
       return -1; // exits on its own after a signal
