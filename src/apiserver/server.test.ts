@@ -338,3 +338,27 @@ test('reviews: SelfSubjectAccessReview, SelfSubjectRulesReview, SelfSubjectRevie
   assert.equal(get.status, 405);
   assert.equal(await backend.currentRevision(), before);
 });
+
+test('pod admission: service account, priority from PriorityClass (named or globalDefault), default tolerations, gated condition', async () => {
+  const mk = (name: string, spec: Record<string, unknown> = {}) =>
+    call('POST', '/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox' }], ...spec } });
+  const plain = (await mk('adm-plain')).json;
+  assert.equal(plain.spec.serviceAccountName, 'default');
+  assert.equal(plain.spec.priority, 0);
+  assert.deepEqual(plain.spec.tolerations.map((t: any) => `${t.key}:${t.effect}:${t.tolerationSeconds}`), [
+    'node.kubernetes.io/not-ready:NoExecute:300',
+    'node.kubernetes.io/unreachable:NoExecute:300',
+  ]);
+  const critical = (await mk('adm-critical', { priorityClassName: 'system-node-critical' })).json;
+  assert.equal(critical.spec.priority, 2000001000);
+  const missing = await mk('adm-missing', { priorityClassName: 'nope' });
+  assert.equal(missing.status, 403);
+  assert.equal(missing.json.message, 'pods "adm-missing" is forbidden: no PriorityClass with name nope was found');
+  await call('POST', '/apis/scheduling.k8s.io/v1/priorityclasses', { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'everyone' }, value: 7, globalDefault: true });
+  const defaulted = (await mk('adm-default')).json;
+  assert.equal(defaulted.spec.priorityClassName, 'everyone');
+  assert.equal(defaulted.spec.priority, 7);
+  const gated = (await mk('adm-gated', { schedulingGates: [{ name: 'example.com/wait' }] })).json;
+  assert.equal(gated.status.conditions[0].reason, 'SchedulingGated');
+  await call('DELETE', '/apis/scheduling.k8s.io/v1/priorityclasses/everyone');
+});

@@ -23,6 +23,9 @@ import { handleReview, type TokenAuthenticator } from './reviews.ts';
 import { decodeObjectBody } from './request.ts';
 import { warningHeader } from './fieldvalidation.ts';
 import { OpenApi } from './openapi/documents.ts';
+import { AdmissionChain, type AdmissionLookup, type AdmissionPlugin } from './admission/admission.ts';
+import { DEFAULT_ADMISSION, SYSTEM_PRIORITY_CLASSES } from './admission/pods.ts';
+import { storageKey } from '../api/resources.ts';
 
 export interface ApiServerOptions {
   backend: Backend;
@@ -35,6 +38,8 @@ export interface ApiServerOptions {
   authorizer?: Authorizer;
   /** Validates bearer tokens for TokenReview (default: none is valid). */
   authenticateToken?: TokenAuthenticator;
+  /** Mutating create admission (default: ServiceAccount, Priority, DefaultTolerationSeconds). */
+  admission?: AdmissionPlugin[];
 }
 
 export const VERSION_INFO = {
@@ -81,6 +86,15 @@ export class ApiServer {
     this.authorizer = opts.authorizer ?? new AllowAll();
     this.authenticateToken = opts.authenticateToken ?? (() => null);
     const gate: NamespaceGate = { checkWritable: (ns) => this.checkNamespace(ns) };
+    const byGroupPlural = new Map<string, { def: ResourceDef; cache: () => WatchCache | undefined }>();
+    const lookup: AdmissionLookup = {
+      get: (group, plural, ns, name) => {
+        const e = byGroupPlural.get(`${group}/${plural}`);
+        return e?.cache()?.get(storageKey(e.def, ns, name));
+      },
+      list: async (group, plural) => (await byGroupPlural.get(`${group}/${plural}`)?.cache()?.list({ resourceVersion: '0' }))?.items ?? [],
+    };
+    const admission = new AdmissionChain(opts.admission ?? DEFAULT_ADMISSION, lookup);
     for (const def of resources) {
       if (def.virtual) {
         this.reviews.set(`${def.group}/${def.version}/${def.plural}`, def);
@@ -93,7 +107,12 @@ export class ApiServer {
         cacheByPrefix.set(prefix, cache);
         this.caches.push(cache);
       }
-      this.stores.set(`${def.group}/${def.version}/${def.plural}`, new ResourceStore({ def, backend: opts.backend, cache, clock, namespaces: gate }));
+      const c = cache;
+      if (!byGroupPlural.has(`${def.group}/${def.plural}`)) byGroupPlural.set(`${def.group}/${def.plural}`, { def, cache: () => c });
+      this.stores.set(
+        `${def.group}/${def.version}/${def.plural}`,
+        new ResourceStore({ def, backend: opts.backend, cache, clock, namespaces: gate, admit: admission.forResource(def) }),
+      );
     }
   }
 
@@ -116,6 +135,15 @@ export class ApiServer {
   }
 
   private async bootstrap(): Promise<void> {
+    const classes = this.store('scheduling.k8s.io', 'v1', 'priorityclasses')!;
+    for (const pc of SYSTEM_PRIORITY_CLASSES) {
+      if (classes.cache.get(classes.key(undefined, pc.name))) continue;
+      try {
+        await classes.create(undefined, { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: pc.name }, value: pc.value, description: pc.description, preemptionPolicy: 'PreemptLowerPriority' });
+      } catch (e) {
+        if (toApiError(e).httpCode !== 409) throw e;
+      }
+    }
     const namespaces = this.store('', 'v1', 'namespaces')!;
     for (const name of SYSTEM_NAMESPACES) {
       if (namespaces.cache.get(namespaces.key(undefined, name))) continue;

@@ -88,7 +88,11 @@ export class ResourceStore {
   private readonly clock: Clock;
   private readonly namespaces: NamespaceGate;
 
-  constructor(opts: { def: ResourceDef; backend: Backend; cache: WatchCache; clock: Clock; namespaces: NamespaceGate }) {
+  /** Create admission (mutating), run before defaulting and validation. */
+  private readonly admit: ((obj: KubeObject) => Promise<void>) | undefined;
+
+  constructor(opts: { def: ResourceDef; backend: Backend; cache: WatchCache; clock: Clock; namespaces: NamespaceGate; admit?: (obj: KubeObject) => Promise<void> }) {
+    this.admit = opts.admit;
     this.def = opts.def;
     this.backend = opts.backend;
     this.cache = opts.cache;
@@ -188,6 +192,7 @@ export class ResourceStore {
     obj.apiVersion = apiVersionOf(this.def);
     obj.kind = this.def.kind;
     prepareForCreate(this.def, obj);
+    if (this.admit) await this.admit(obj);
     this.def.defaults?.(obj);
     this.trackFields(undefined, obj, opts);
     this.validate(obj);

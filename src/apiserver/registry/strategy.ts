@@ -61,6 +61,11 @@ export function prepareForCreate(def: ResourceDef, obj: KubeObject): void {
   switch (def.kind) {
     case 'Pod':
       obj.status = { phase: 'Pending', qosClass: podQosClass(obj) };
+      if ((obj.spec?.schedulingGates ?? []).length > 0) {
+        obj.status.conditions = [
+          { type: 'PodScheduled', status: 'False', reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates', lastProbeTime: null, lastTransitionTime: obj.metadata.creationTimestamp ?? null },
+        ];
+      }
       break;
     case 'Namespace':
       obj.status = { phase: 'Active' };
