@@ -75,7 +75,8 @@ export class LeaderElector {
       releaseOnCancel: true,
       clock: realClock,
       random: Math.random,
-      ...opts,
+      // an option passed as undefined keeps its default
+      ...(Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as LeaderElectionOptions),
     };
     const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = this.o;
     if (!(leaseDurationMs > renewDeadlineMs)) throw new Error('leaseDuration must be greater than renewDeadline');
