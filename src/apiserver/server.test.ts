@@ -91,13 +91,18 @@ test('create: 201 with uid, creationTimestamp, resourceVersion; duplicate 409 Al
   assert.equal(dup.json.message, 'configmaps "one" already exists');
 });
 
-test('create: the response, a GET and a LIST show the same object', async () => {
+test('create and update: the response, a GET and a LIST show the same object', async () => {
   const r = await call('POST', '/api/v1/namespaces/default/configmaps', { ...cm('same', { k: 'v' }), metadata: { name: 'same', labels: { l: 'x' } } });
   assert.equal(r.status, 201);
   const got = await call('GET', '/api/v1/namespaces/default/configmaps/same');
   assert.deepEqual(r.json, got.json);
   const listed = await call('GET', '/api/v1/namespaces/default/configmaps?labelSelector=l%3Dx');
   assert.deepEqual(listed.json.items, [r.json]);
+  const patched = await call('PATCH', '/api/v1/namespaces/default/configmaps/same', { data: { k: 'w' } }, { 'content-type': 'application/merge-patch+json' });
+  assert.equal(patched.status, 200);
+  assert.equal(patched.json.data.k, 'w');
+  assert.deepEqual((await call('GET', '/api/v1/namespaces/default/configmaps/same')).json, patched.json);
+  assert.deepEqual((await call('GET', '/api/v1/namespaces/default/configmaps?labelSelector=l%3Dx')).json.items, [patched.json]);
 });
 
 test('generateName picks a unique name', async () => {

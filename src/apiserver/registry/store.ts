@@ -226,8 +226,8 @@ export class ResourceStore {
 
   /**
    * The JSON of an object this store returned. When the watch cache holds that very object
-   * (a create it adopted), its memoized JSON is reused (built from the stored text, not by
-   * JSON.stringify, and shared with lists and watches); otherwise the object is stringified.
+   * (a create or update it adopted), its memoized JSON is reused (built from the stored text,
+   * not by JSON.stringify, and shared with lists and watches); otherwise it is stringified.
    */
   json(obj: KubeObject): string {
     const m = obj.metadata;
@@ -240,6 +240,7 @@ export class ResourceStore {
    * the object the client asked for; the strategy keeps what it may not change. When the
    * client named a resourceVersion (in the object), a mismatch is a 409; otherwise a lost race
    * retries. A result equal to the stored object writes nothing and keeps the resourceVersion.
+   * As with create(), the returned object may be shared with the watch cache: read-only.
    */
   async guaranteedUpdate(
     namespace: string | undefined,
@@ -252,7 +253,7 @@ export class ResourceStore {
       const kv = await this.backend.get(key);
       if (!kv) throw this.notFound(name);
       const current = this.present(decodeStored(kv));
-      const requested = await mutate(deepCopy(current));
+      const requested = await mutate(this.present(decodeStored(kv))); // a private copy: parsing beats structuredClone
       requested.metadata ??= {};
       const wantRv = requested.metadata.resourceVersion;
       if (wantRv && wantRv !== current.metadata.resourceVersion) throw this.conflict(name);
@@ -272,7 +273,8 @@ export class ResourceStore {
       this.trackFields(current, next, opts);
       next.metadata.resourceVersion = current.metadata.resourceVersion;
       this.validate(next, current);
-      if (encodeStored(next) === encodeStored(current)) return current; // no-op: no new revision
+      const value = encodeStored(next);
+      if (value === encodeStored(current)) return current; // no-op: no new revision
       if (opts.dryRun) return next;
       // An object being deleted whose last finalizer went away is removed now.
       const m = next.metadata;
@@ -288,15 +290,20 @@ export class ResourceStore {
           throw e;
         }
       }
+      // As in create: the watch cache may adopt `next` itself, so it is read-only from here.
+      const withdraw = this.cache.offer(key, value, next);
       try {
-        const out = await this.backend.update(key, encodeStored(next), kv.modRevision);
-        next.metadata.resourceVersion = String(out.modRevision);
+        const out = await this.backend.update(key, value, kv.modRevision);
+        const rv = String(out.modRevision);
+        if (next.metadata.resourceVersion !== rv) next.metadata.resourceVersion = rv;
         return next;
       } catch (e) {
         if (e instanceof ConflictError && !wantRv && attempt < 20) continue;
         if (e instanceof ConflictError) throw this.conflict(name);
         if (e instanceof KeyNotFoundError) throw this.notFound(name);
         throw e;
+      } finally {
+        withdraw();
       }
     }
   }
