@@ -3,7 +3,7 @@
 // with the figures held against the issue's targets (PASS/MISS). Every server, etcd and temp
 // dir a benchmark starts is stopped/removed at the end, also on failure or Ctrl-C.
 //
-//   node bench/run.ts [--only rss,creates,list,watch] [--backends sqlite,etcd] [--quick]
+//   node bench/run.ts [--only rss,creates,list,watch,scheduler] [--backends sqlite,etcd] [--quick]
 //                     [--levels 1,16,64] [--creates N] [--pods N] [--watchers N] [--events N]
 //                     [--profile DIR]
 
@@ -18,9 +18,10 @@ import type { Check, Out } from './lib/report.ts';
 import { table } from './lib/stats.ts';
 import { benchList } from './list.ts';
 import { benchRss } from './rss.ts';
+import { benchScheduler, type SchedulerBenchOptions } from './scheduler.ts';
 import { benchWatch } from './watch.ts';
 
-const BENCHES = ['rss', 'creates', 'list', 'watch'] as const;
+const BENCHES = ['rss', 'creates', 'list', 'watch', 'scheduler'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 const USAGE = `Usage: node bench/run.ts [flags]
@@ -101,7 +102,7 @@ async function main(): Promise<number> {
         const env: Record<string, string> = {};
         if (profileDir) env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${path.join(profileDir, `${name}-${bench}`)}`;
         const be = new BenchBackend(name as BackendName, cleanup, { serverEnv: env });
-        checks.push(...(await runOne(bench, be, sizes, out)));
+        checks.push(...(await runOne(bench, be, { ...sizes, scheduler: { quick, cleanup, profileDir: profileDir && path.join(profileDir, `${name}-scheduler`) } }, out)));
       }
     }
   } finally {
@@ -128,6 +129,7 @@ function runOne(
     list: Parameters<typeof benchList>[1];
     watch: Parameters<typeof benchWatch>[1];
     rss: Parameters<typeof benchRss>[1];
+    scheduler: SchedulerBenchOptions;
   },
   out: Out,
 ): Promise<Check[]> {
@@ -140,6 +142,8 @@ function runOne(
       return benchList(be, sizes.list, out);
     case 'watch':
       return benchWatch(be, sizes.watch, out);
+    case 'scheduler':
+      return benchScheduler(be, sizes.scheduler, out);
   }
 }
 

@@ -15,7 +15,8 @@
 // Run from run.ts (`npm run bench -- --only scheduler [--quick] [--profile DIR]`), or alone:
 //   node bench/scheduler.ts [--quick] [--workloads SchedulingBasic,Unschedulable] [--profile DIR]
 // With a profile dir, each workload's measured phase is CPU-profiled in-process (node:inspector)
-// into DIR/scheduler-<workload>.cpuprofile (summarize with bench/profile-summary.ts).
+// into DIR/scheduler-<workload>.cpuprofile, and the Unschedulable backlog phase into
+// DIR/scheduler-Unschedulable-backlog.cpuprofile (summarize with bench/profile-summary.ts).
 
 import { writeFile, mkdir } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
@@ -82,6 +83,11 @@ export async function benchScheduler(be: BenchBackend | undefined, opts: Schedul
     return [];
   }
   const chosen = workloads(opts.quick).filter((w) => !opts.only || opts.only.includes(w.name as WorkloadName));
+  return runWorkloads(chosen, opts, out);
+}
+
+/** Run the given workloads one after the other (each on a fresh cluster), print a summary, return the checks. */
+export async function runWorkloads(chosen: readonly Workload[], opts: SchedulerBenchOptions, out: Out): Promise<Check[]> {
   const results: WorkloadResult[] = [];
   for (const w of chosen) results.push(await runWorkload(w, opts, out));
   return summarizeAll(results, opts.quick, out);
@@ -124,9 +130,11 @@ async function runWorkload(w: Workload, opts: SchedulerBenchOptions, out: Out): 
     if (w.backlog) {
       const s = w.backlog;
       t = performance.now();
+      const profiler = opts.profileDir ? await startProfile() : undefined;
       await createPods(cluster, s.template, s.namespace, 'backlog-', s.count);
       const created = performance.now();
       await watch.until(() => watch.unschedulable(s.namespace) >= s.count, 600_000, () => `${watch.unschedulable(s.namespace)}/${s.count} backlog pods marked unschedulable`);
+      await profiler?.stop(path.join(opts.profileDir!, `scheduler-${w.name}-backlog.cpuprofile`));
       const q = running.queue.stats();
       setup.push(
         `${s.count} backlog pods created in ${secs(created - t)}, all attempted and marked Unschedulable after ${secs(performance.now() - t)} ` +
