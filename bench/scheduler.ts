@@ -28,7 +28,7 @@ import { Cleanup } from './lib/cleanup.ts';
 import { describeConditions } from './lib/conditions.ts';
 import { CpuMeter } from './lib/procs.ts';
 import { section, type Check, type Out } from './lib/report.ts';
-import { mb, ms, rate, summarize, table, type Summary } from './lib/stats.ts';
+import { mb, ms, percentile, rate, summarize, table, type Summary } from './lib/stats.ts';
 import { bodyTemplate, SimCluster, Timeout, WRITE_CONCURRENCY, ZONES } from './scheduler-cluster.ts';
 import { PRIORITY_CLASSES, WORKLOAD_NAMES, workloads, type Workload, type WorkloadName } from './scheduler-workloads.ts';
 
@@ -58,7 +58,7 @@ interface Measured {
   latency: Summary;
   /** Pods seen bound before their own create returned (latency ≤ 0). */
   early: number;
-  perSecond: Summary;
+  perSecond: Summary & { p90: number };
   createWallMs: number;
   createLatency: Summary;
   cpuPct: number;
@@ -254,7 +254,7 @@ async function measure(cluster: SimCluster, w: Workload, opts: SchedulerBenchOpt
     throughput: (lat.length * 1000) / windowMs,
     latency: summarize(lat),
     early,
-    perSecond: summarize(samples),
+    perSecond: { ...summarize(samples), p90: percentile([...samples].sort((a, b) => a - b), 90) },
     createWallMs,
     createLatency: summarize(createLat),
     cpuPct: cpu.benchPct,
@@ -293,7 +293,7 @@ function report(r: WorkloadResult, out: Out): void {
   const lines: [string, string][] = [
     ['bound', `${m.bound}/${m.count} measured pods on ${m.distinctNodes} distinct nodes${m.timedOut ? ` — GAVE UP: ${m.timedOut}` : ''}`],
     ["throughput", `${m.throughput.toFixed(0)} pods/s over ${secs(m.windowMs)} (measured pods / (last bind seen − first create sent))`],
-    ['per-second binds', `avg ${m.perSecond.mean.toFixed(0)}, p50 ${m.perSecond.p50}, min ${m.perSecond.min}, max ${m.perSecond.max} over ${m.perSecond.n} whole seconds`],
+    ['per-second binds', `avg ${m.perSecond.mean.toFixed(0)}, p50 ${m.perSecond.p50}, p90 ${m.perSecond.p90}, p99 ${m.perSecond.p99}, min ${m.perSecond.min} over ${m.perSecond.n} whole seconds (upstream's SchedulingThroughput form)`],
     ['latency', `p50 ${ms(m.latency.p50)}, p99 ${ms(m.latency.p99)}, max ${ms(m.latency.max)} (bind seen − create returned${m.early ? `; ${m.early} pods were seen bound before their create returned` : ''})`],
     ['creates', `${m.count} in ${secs(m.createWallMs)} = ${rate((m.count * 1000) / m.createWallMs)} while scheduling; create latency p50 ${ms(m.createLatency.p50)}, p99 ${ms(m.createLatency.p99)}`],
     ['scheduler', `${Object.entries(m.stats).map(([k, v]) => `${k} ${v}`).join(', ')} during the measurement${m.churned ? ` (${m.churned} churn pods created, so ${m.stats.attempts! - m.stats.scheduled! - m.churned} retries of other pods)` : ''}; queue after: ${Object.entries(m.queue).map(([k, v]) => `${k} ${v}`).join(', ')}`],
