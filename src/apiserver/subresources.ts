@@ -1,5 +1,6 @@
 // Subresources: status (and namespaces/finalize) over the parent's storage, scale as an
-// autoscaling/v1 Scale view of spec.replicas, pods/binding, pods/eviction, and the node-served
+// autoscaling/v1 Scale view of spec.replicas, pods/binding, pods/eviction, serviceaccounts/token
+// (TokenRequest, minted by authn/satokens.ts), and the node-served
 // streams (log, exec, attach, portforward, proxy) that answer 503 until an agent serves them.
 
 import { apiErrors, ApiError } from '../base/errors.ts';
@@ -12,6 +13,7 @@ import { rfc3339 } from './registry/store.ts';
 import { patchObject, applyObject, fieldManagerOf, APPLY_PATCH_TYPE, type RestContext } from './rest.ts';
 import { applyPatch } from './patch.ts';
 import { successStatus } from './status.ts';
+import { serviceAccountTokensOf } from './authn/satokens.ts';
 
 const NODE_STREAMS = new Set(['log', 'exec', 'attach', 'portforward', 'proxy']);
 
@@ -48,6 +50,15 @@ export async function handleSubresource(
       return binding(req, store, ns, name, ctx);
     case 'eviction':
       return eviction(req, store, ns, name);
+    case 'token': {
+      // serviceaccounts/token (TokenRequest): served once the server wiring attached a signer.
+      const tokens = serviceAccountTokensOf(store);
+      if (!tokens) throw apiErrors.methodNotAllowed(`${def.plural}/${sub} is not served yet`);
+      if (req.method !== 'POST') throw apiErrors.methodNotAllowed(`method ${req.method} is not supported on ${def.plural}/token`);
+      const body = decodeObjectBody(req);
+      const sa = await store.get(ns, name); // 404 for a missing ServiceAccount
+      return jsonResponse(201, tokens.issue(sa, body));
+    }
     default:
       throw apiErrors.methodNotAllowed(`${def.plural}/${sub} is not served yet`);
   }

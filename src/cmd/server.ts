@@ -1,6 +1,6 @@
 // `skiff server`: the apiserver (later also scheduler, controllers and the local agent) in one
-// process. Wiring only: data dir, datastore, PKI, token file, HTTPS listener, kubeconfig,
-// readiness, and a clean stop on SIGINT/SIGTERM.
+// process. Wiring only: data dir, datastore, PKI, token file, service-account tokens, HTTPS
+// listener, kubeconfig, readiness, and a clean stop on SIGINT/SIGTERM.
 
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -8,7 +8,8 @@ import { openBackend } from '../store/open.ts';
 import { ApiServer } from '../apiserver/server.ts';
 import { listen } from '../apiserver/https.ts';
 import { ensurePkiIsolated, tlsServerOptions } from '../apiserver/authn/pki-isolated.ts';
-import { UnionAuthenticator, X509Authenticator } from '../apiserver/authn/authenticator.ts';
+import { ServiceAccountTokenAuthenticator, UnionAuthenticator, X509Authenticator } from '../apiserver/authn/authenticator.ts';
+import { attachServiceAccountTokens, ensureServiceAccountKey, ServiceAccountTokens, type BoundResource } from '../apiserver/authn/satokens.ts';
 import { ensureTokenFile, loadTokenFile } from '../apiserver/authn/tokens.ts';
 import { renderKubeconfig, writeKubeconfig } from '../apiserver/authn/kubeconfig.ts';
 import { consoleLogger, type LogLevel } from '../base/log.ts';
@@ -75,17 +76,30 @@ export async function runServer(args: string[]): Promise<void> {
   const tokenFile = (flags['token-file'] as string | undefined) ?? path.join(dataDir, 'token.csv');
   await ensureTokenFile(tokenFile);
   const tokens = await loadTokenFile(tokenFile);
-  const authenticator = new UnionAuthenticator([new X509Authenticator(), tokens]);
+  const saKey = await ensureServiceAccountKey(path.join(dataDir, 'tls'));
+  // Set once the ApiServer exists: the SA-token lookups read its watch caches.
+  let apiRef: ApiServer | undefined;
+  const saTokens = new ServiceAccountTokens({
+    key: saKey,
+    clock: { now: () => new Date() },
+    lookup: (resource: BoundResource, ns, name) => {
+      const store = apiRef?.store('', 'v1', resource);
+      return store?.cache.get(store.key(ns, name));
+    },
+  });
+  const authenticator = new UnionAuthenticator([new X509Authenticator(), tokens, new ServiceAccountTokenAuthenticator(saTokens)]);
 
   const api = await ApiServer.start({
     backend,
     log: log.child('apiserver'),
     watchCacheSize: flags['watch-cache-size'] as number | undefined,
     authenticateToken: (token) => {
-      const u = tokens.authenticate({ headers: { authorization: `Bearer ${token}` } });
-      return u ? { name: u.name, uid: u.uid, groups: u.groups } : null;
+      const u = tokens.authenticate({ headers: { authorization: `Bearer ${token}` } }) ?? saTokens.authenticateToken(token);
+      return u ? { name: u.name, uid: u.uid, groups: [...u.groups.filter((g) => g !== 'system:authenticated'), 'system:authenticated'] } : null;
     },
   });
+  apiRef = api;
+  attachServiceAccountTokens(api.store('', 'v1', 'serviceaccounts')!, saTokens);
   const running = await listen(api, { host: bind, port, tls: tlsServerOptions(pki), authenticator, log: log.child('https') });
 
   const host = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;

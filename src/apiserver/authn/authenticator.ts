@@ -6,6 +6,8 @@
 //     (socket.authorized === true). CN is the user name, each O a group.
 //   - TokenAuthenticator: `Authorization: Bearer <token>` looked up in a static token table,
 //     loaded from an upstream-format token file (--token-auth-file CSV) by tokens.ts.
+//   - ServiceAccountTokenAuthenticator: `Authorization: Bearer <jwt>` validated as a
+//     service-account token (satokens.ts) → system:serviceaccount:<ns>:<name>.
 //   - UnionAuthenticator: tries each in order; the first match wins, and every
 //     authenticated user gains the group system:authenticated (as upstream's group adder).
 
@@ -99,6 +101,28 @@ export class TokenAuthenticator implements Authenticator {
     if (token === null) return null;
     const user = this.tokens.get(token);
     return user ? { ...user, groups: [...user.groups] } : null;
+  }
+}
+
+/** What ServiceAccountTokenAuthenticator needs: ServiceAccountTokens from satokens.ts fits. */
+export interface ServiceAccountTokenValidator {
+  /** The user of a valid service-account token for the API audiences, or null; never throws. */
+  authenticateToken(token: string): UserInfo | null;
+}
+
+/** Bearer tokens that are service-account JWTs (signature, expiry, audience, bound objects). */
+export class ServiceAccountTokenAuthenticator implements Authenticator {
+  private readonly tokens: ServiceAccountTokenValidator;
+
+  constructor(tokens: ServiceAccountTokenValidator) {
+    this.tokens = tokens;
+  }
+
+  authenticate(req: AuthRequest): UserInfo | null {
+    const token = bearerToken(req.headers);
+    // Cheap pre-check: a JWT has three dot-separated parts; static tokens usually do not.
+    if (token === null || token.split('.').length !== 3) return null;
+    return this.tokens.authenticateToken(token);
   }
 }
 
