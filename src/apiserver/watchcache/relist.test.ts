@@ -24,6 +24,7 @@ function recorder(): { log: WatchCacheLogger; lines: Line[] } {
       info: (msg, fields) => lines.push({ level: 'info', msg, fields }),
       warn: (msg, fields) => lines.push({ level: 'warn', msg, fields }),
       error: (msg, fields) => lines.push({ level: 'error', msg, fields }),
+      debug: (msg, fields) => lines.push({ level: 'debug', msg, fields }),
     },
   };
 }
