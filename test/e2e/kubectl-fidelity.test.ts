@@ -1,12 +1,13 @@
 // End-to-end: everyday kubectl 1.32 commands with DEFAULT flags (validation on, so OpenAPI v3
 // is used) against a real skiff server: apply (client- and server-side), edit, patch, set image,
-// generators (protobuf bodies), dry-run, field validation, explain and auth can-i.
+// generators (protobuf bodies), dry-run, field validation, explain, auth can-i, and
+// service-account tokens (create token).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile, chmod } from 'node:fs/promises';
+import { writeFile, chmod, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { stringify as toYaml } from 'yaml';
+import { stringify as toYaml, parse as parseYaml } from 'yaml';
 import { startCluster, destroyCluster, kubectl, kubectlOk, type Cluster } from './harness.ts';
 
 let c: Cluster | undefined;
@@ -168,4 +169,25 @@ test('client-side apply then server-side apply migrates without conflicts; ordin
   const created = JSON.parse(await K(['get', 'cm', 'gen-cm', '-n', 'fid', '-o', 'json', '--show-managed-fields']));
   assert.equal(created.metadata.managedFields[0].manager, 'kubectl-create');
   assert.equal(created.metadata.managedFields[0].operation, 'Update');
+});
+
+test('create token: the service-account token authenticates as the service account until the account is deleted', async () => {
+  await K(['create', 'serviceaccount', 'bot', '-n', 'fid']);
+  const token = (await K(['create', 'token', 'bot', '-n', 'fid'])).trim();
+  assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+  // A kubeconfig with only the token: a client certificate would authenticate first.
+  const kc = parseYaml(await readFile(c!.kubeconfig, 'utf8'));
+  kc.users = [{ name: kc.users[0].name, user: { token } }];
+  const asBot = { kubeconfig: path.join(c!.dataDir, 'bot-kubeconfig.yaml'), dataDir: c!.dataDir };
+  await writeFile(asBot.kubeconfig, toYaml(kc), { mode: 0o600 });
+  const who = await kubectl(asBot, ['auth', 'whoami', '-o', 'json']);
+  assert.equal(who.code, 0, who.stderr);
+  const info = JSON.parse(who.stdout).status.userInfo;
+  assert.equal(info.username, 'system:serviceaccount:fid:bot');
+  assert.deepEqual(info.groups, ['system:serviceaccounts', 'system:serviceaccounts:fid', 'system:authenticated']);
+  assert.equal(info.uid, (await K(['get', 'sa', 'bot', '-n', 'fid', '-o', 'jsonpath={.metadata.uid}'])).trim());
+  await K(['delete', 'sa', 'bot', '-n', 'fid']);
+  const after = await kubectl(asBot, ['get', '--raw', '/version']);
+  assert.notEqual(after.code, 0);
+  assert.match(after.stderr, /Unauthorized/);
 });
