@@ -45,6 +45,7 @@ export function path(...fields: string[]): Path {
 
 /** JSON text of a string as Go's encoding/json writes it (HTML-safe escapes). */
 export function goJsonString(s: string): string {
+  if (!GO_ESCAPED.test(s)) return JSON.stringify(s); // the common case: nothing Go escapes differently
   return JSON.stringify(s)
     .replace(/</g, '\\u003c')
     .replace(/>/g, '\\u003e')
@@ -52,6 +53,8 @@ export function goJsonString(s: string): string {
     .replace(/\u2028/g, '\\u2028')
     .replace(/\u2029/g, '\\u2029');
 }
+
+const GO_ESCAPED = /[<>&\u2028\u2029]/;
 
 /** Compact JSON as Go writes an unstructured value (map keys sorted). */
 export function goJson(v: Json): string {

@@ -129,6 +129,18 @@ function contextFor(group: string, version: string, kind: string, subresource: s
 }
 
 /** The object as JSON, without its managedFields. */
+/** A read-only view without metadata.managedFields: shallow copies of the object and its
+ *  metadata only (ownership comparison never writes into the objects it compares). */
+function viewWithoutManagedFields(obj: KubeObject): JsonMap {
+  const view = { ...obj } as unknown as JsonMap;
+  const meta = obj.metadata;
+  if (meta !== null && typeof meta === 'object' && !Array.isArray(meta) && 'managedFields' in meta) {
+    const { managedFields: _m, ...rest } = meta;
+    view.metadata = rest as JsonMap;
+  }
+  return view;
+}
+
 function asJson(obj: KubeObject): JsonMap {
   const copy = structuredClone(obj) as unknown as JsonMap;
   const meta = copy.metadata;
@@ -375,8 +387,8 @@ export function updateManagedFields(old: KubeObject | undefined, next: KubeObjec
   delete next.metadata.managedFields;
   if (managed.fields.size === 0 && old !== undefined && old.metadata?.uid) return;
   try {
-    const live = old ? asJson(old) : emptyObject(ctx);
-    const result = updateOwnership(live, asJson(next), managed, opts.manager, ctx);
+    const live = old ? viewWithoutManagedFields(old) : emptyObject(ctx);
+    const result = updateOwnership(live, viewWithoutManagedFields(next), managed, opts.manager, ctx);
     setManagedFields(next as unknown as JsonMap, result, refMeta);
   } catch {
     const kept = old?.metadata?.managedFields;
