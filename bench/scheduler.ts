@@ -60,6 +60,10 @@ interface Measured {
   early: number;
   perSecond: Summary & { p90: number };
   createWallMs: number;
+  /** Binds seen after the last measured create returned, and over how long (the scheduler without creates competing). */
+  drain: { bound: number; ms: number };
+  /** Binds per whole second from the first create (at most the first 60 s). */
+  series: number[];
   createLatency: Summary;
   cpuPct: number;
   othersPct: number;
@@ -227,6 +231,8 @@ async function measure(cluster: SimCluster, w: Workload, opts: SchedulerBenchOpt
   const createLat: number[] = [];
   let last = t0;
   let early = 0;
+  let drained = 0;
+  const createdEnd = t0 + createWallMs;
   const nodes = new Set<string>();
   const binsPerSecond: number[] = [];
   for (let i = 0; i < count; i++) {
@@ -239,6 +245,7 @@ async function measure(cluster: SimCluster, w: Workload, opts: SchedulerBenchOpt
     if (l <= 0) early++;
     lat.push(l);
     if (b > last) last = b;
+    if (b > createdEnd) drained++;
     const sec = Math.floor((b - t0) / 1000);
     binsPerSecond[sec] = (binsPerSecond[sec] ?? 0) + 1;
   }
@@ -256,6 +263,8 @@ async function measure(cluster: SimCluster, w: Workload, opts: SchedulerBenchOpt
     early,
     perSecond: { ...summarize(samples), p90: percentile([...samples].sort((a, b) => a - b), 90) },
     createWallMs,
+    drain: { bound: drained, ms: Math.max(0, last - createdEnd) },
+    series: samples.slice(0, 60),
     createLatency: summarize(createLat),
     cpuPct: cpu.benchPct,
     othersPct: cpu.othersPct,
@@ -296,6 +305,8 @@ function report(r: WorkloadResult, out: Out): void {
     ['per-second binds', `avg ${m.perSecond.mean.toFixed(0)}, p50 ${m.perSecond.p50}, p90 ${m.perSecond.p90}, p99 ${m.perSecond.p99}, min ${m.perSecond.min} over ${m.perSecond.n} whole seconds (upstream's SchedulingThroughput form)`],
     ['latency', `p50 ${ms(m.latency.p50)}, p99 ${ms(m.latency.p99)}, max ${ms(m.latency.max)} (bind seen − create returned${m.early ? `; ${m.early} pods were seen bound before their create returned` : ''})`],
     ['creates', `${m.count} in ${secs(m.createWallMs)} = ${rate((m.count * 1000) / m.createWallMs)} while scheduling; create latency p50 ${ms(m.createLatency.p50)}, p99 ${ms(m.createLatency.p99)}`],
+    ['binds/s series', m.series.join(' ')],
+    ['after creates', m.drain.bound > 0 ? `${m.drain.bound} pods bound after the last create returned, in ${secs(m.drain.ms)} = ${rate((m.drain.bound * 1000) / m.drain.ms)} (the scheduler with no creates competing for the thread)` : 'every pod was bound before the last create returned'],
     ['scheduler', `${Object.entries(m.stats).map(([k, v]) => `${k} ${v}`).join(', ')} during the measurement${m.churned ? ` (${m.churned} churn pods created, so ${m.stats.attempts! - m.stats.scheduled! - m.churned} retries of other pods)` : ''}; queue after: ${Object.entries(m.queue).map(([k, v]) => `${k} ${v}`).join(', ')}`],
     ['CPU', `this process ${m.cpuPct.toFixed(0)}% of a core (main thread busy ${m.eluPct.toFixed(0)}%), other processes ${m.othersPct.toFixed(0)}%; RSS ${mb(m.rssMB * 1024 * 1024)}, JS heap ${mb(m.heapMB * 1024 * 1024)}`],
   ];
