@@ -11,7 +11,7 @@ const key = (ns: string, name: string) => `${PREFIX}${ns}/${name}`;
 const pod = (ns: string, name: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { namespace: ns, name } });
 
 interface Line {
-  level: 'info' | 'warn' | 'error';
+  level: 'info' | 'warn' | 'error' | 'debug';
   msg: string;
   fields?: Record<string, unknown>;
 }
