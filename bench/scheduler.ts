@@ -307,7 +307,7 @@ function report(r: WorkloadResult, out: Out): void {
     ['creates', `${m.count} in ${secs(m.createWallMs)} = ${rate((m.count * 1000) / m.createWallMs)} while scheduling; create latency p50 ${ms(m.createLatency.p50)}, p99 ${ms(m.createLatency.p99)}`],
     ['binds/s series', m.series.join(' ')],
     ['after creates', m.drain.bound > 0 ? `${m.drain.bound} pods bound after the last create returned, in ${secs(m.drain.ms)} = ${rate((m.drain.bound * 1000) / m.drain.ms)} (the scheduler with no creates competing for the thread)` : 'every pod was bound before the last create returned'],
-    ['scheduler', `${Object.entries(m.stats).map(([k, v]) => `${k} ${v}`).join(', ')} during the measurement${m.churned ? ` (${m.churned} churn pods created, so ${m.stats.attempts! - m.stats.scheduled! - m.churned} retries of other pods)` : ''}; queue after: ${Object.entries(m.queue).map(([k, v]) => `${k} ${v}`).join(', ')}`],
+    ['scheduler', `${Object.entries(m.stats).map(([k, v]) => `${k} ${v}`).join(', ')} during the measurement${m.churned ? ` (${m.churned} churn pods created, so ${m.stats.attempts! - m.stats.scheduled! - m.churned} other attempts)` : ''}; queue after: ${Object.entries(m.queue).map(([k, v]) => `${k} ${v}`).join(', ')}`],
     ['CPU', `this process ${m.cpuPct.toFixed(0)}% of a core (main thread busy ${m.eluPct.toFixed(0)}%), other processes ${m.othersPct.toFixed(0)}%; RSS ${mb(m.rssMB * 1024 * 1024)}, JS heap ${mb(m.heapMB * 1024 * 1024)}`],
   ];
   if (r.victimsDeleted !== undefined) lines.push(['preemption', `${r.victimsDeleted} low-priority victims deleted`]);
