@@ -127,7 +127,7 @@ export async function handleResource(
       return objectResponse(req, store, 200, out, ctx);
     }
     case 'DELETE':
-      if (info.name === undefined) return deleteCollection(req, store, ns, ctx);
+      if (info.name === undefined) return deleteCollection(req, store, ns);
       return deleteOne(req, store, ns, info.name);
     default:
       throw apiErrors.methodNotAllowed(`method ${req.method} is not supported`);
@@ -189,7 +189,7 @@ export async function applyObject(
   if (applied.metadata.name !== undefined && applied.metadata.name !== name) {
     throw apiErrors.badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`);
   }
-  const opts = (current: KubeObject | undefined) => ({
+  const opts = () => ({
     manager: fieldManager.manager,
     force: req.query.get('force') === 'true',
     now: ctx.now(),
@@ -198,13 +198,12 @@ export async function applyObject(
     kind: def.kind,
     subresource,
     hasStatus: def.hasStatus,
-    current,
   });
   const write = { dryRun: dryRun(req), subresource, fieldManager };
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
       const object = await store.guaranteedUpdate(ns, name, (current) => {
-        const merged = serverSideApply(current, structuredClone(applied), opts(current));
+        const merged = serverSideApply(current, structuredClone(applied), opts());
         const rv = applied.metadata.resourceVersion;
         if (rv && rv !== current.metadata.resourceVersion) merged.metadata.resourceVersion = rv; // precondition → 409
         else delete merged.metadata.resourceVersion;
@@ -214,7 +213,7 @@ export async function applyObject(
     } catch (e) {
       if (!(e instanceof ApiError) || e.httpCode !== 404 || subresource !== undefined) throw e;
     }
-    const fresh = serverSideApply(undefined, structuredClone(applied), opts(undefined));
+    const fresh = serverSideApply(undefined, structuredClone(applied), opts());
     fresh.metadata.name = name;
     try {
       return { object: await store.create(ns, fresh, write), created: true };
@@ -263,7 +262,7 @@ async function deleteOne(req: ApiRequest, store: ResourceStore, ns: string | und
   );
 }
 
-async function deleteCollection(req: ApiRequest, store: ResourceStore, ns: string | undefined, ctx: RestContext): Promise<ApiResponse> {
+async function deleteCollection(req: ApiRequest, store: ResourceStore, ns: string | undefined): Promise<ApiResponse> {
   const opts = parseDeleteOptions(req);
   const filter = objectFilter(store.def, req.query.get('labelSelector'), req.query.get('fieldSelector'));
   const listed = await store.list({ namespace: ns, filter });
@@ -277,7 +276,6 @@ async function deleteCollection(req: ApiRequest, store: ResourceStore, ns: strin
       throw e;
     }
   }
-  void ctx;
   return jsonResponse(200, {
     kind: store.def.listKind,
     apiVersion: apiVersionOf(store.def),

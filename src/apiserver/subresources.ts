@@ -3,7 +3,7 @@
 // (TokenRequest, minted by authn/satokens.ts), and the node-served
 // streams (log, exec, attach, portforward, proxy) that answer 503 until an agent serves them.
 
-import { apiErrors, ApiError } from '../base/errors.ts';
+import { apiErrors } from '../base/errors.ts';
 import type { KubeObject } from '../api/types.ts';
 import { labelSelectorToString } from '../api/selectors.ts';
 import { type ApiRequest, type ApiResponse, decodeObjectBody, jsonResponse, bodyMediaType } from './request.ts';
@@ -178,15 +178,10 @@ async function eviction(req: ApiRequest, store: ResourceStore, ns: string | unde
     throw apiErrors.badRequest(`name in URL does not match name in Eviction object`);
   }
   const opts = body.deleteOptions ?? {};
-  try {
-    await store.delete(ns, name, {
-      gracePeriodSeconds: opts.gracePeriodSeconds,
-      dryRun: dryRunOf(req) || (opts.dryRun ?? []).includes('All'),
-      preconditions: opts.preconditions,
-    });
-  } catch (e) {
-    if (e instanceof ApiError) throw e;
-    throw e;
-  }
+  await store.delete(ns, name, {
+    gracePeriodSeconds: opts.gracePeriodSeconds,
+    dryRun: dryRunOf(req) || (opts.dryRun ?? []).includes('All'),
+    preconditions: opts.preconditions,
+  });
   return jsonResponse(201, successStatus());
 }

@@ -58,59 +58,39 @@ export const deploymentPrinter: Printer = {
   },
 };
 
-export const replicaSetPrinter: Printer = {
-  columns: [
-    NAME_COLUMN,
-    col('Desired', 'integer', 'Desired number of pods.'),
-    col('Current', 'integer', 'Most recently observed number of pods.'),
-    col('Ready', 'integer', 'Pods that are ready.'),
-    AGE_COLUMN,
-    CONTAINERS_COLUMN,
-    IMAGES_COLUMN,
-    selectorColumn('Label selector for the pods of the replica set.'),
-  ],
-  print(obj: KubeObject, ctx: PrintContext): Cell[] {
-    const st = obj.status ?? {};
-    const [names, images] = containerCells(obj.spec?.template?.spec?.containers);
-    return [
-      nameOf(obj),
-      desiredReplicas(obj),
-      int(st.replicas),
-      int(st.readyReplicas),
-      ageOf(obj, ctx),
-      names,
-      images,
-      formatLabelSelector(obj.spec?.selector),
-    ];
-  },
-};
+/** ReplicaSets and ReplicationControllers print alike; only the selector's shape differs. */
+function replicaPrinter(selectorDescription: string, formatSelector: typeof formatLabelSelector | typeof formatLabels): Printer {
+  return {
+    columns: [
+      NAME_COLUMN,
+      col('Desired', 'integer', 'Desired number of pods.'),
+      col('Current', 'integer', 'Most recently observed number of pods.'),
+      col('Ready', 'integer', 'Pods that are ready.'),
+      AGE_COLUMN,
+      CONTAINERS_COLUMN,
+      IMAGES_COLUMN,
+      selectorColumn(selectorDescription),
+    ],
+    print(obj: KubeObject, ctx: PrintContext): Cell[] {
+      const st = obj.status ?? {};
+      const [names, images] = containerCells(obj.spec?.template?.spec?.containers);
+      return [
+        nameOf(obj),
+        desiredReplicas(obj),
+        int(st.replicas),
+        int(st.readyReplicas),
+        ageOf(obj, ctx),
+        names,
+        images,
+        formatSelector(obj.spec?.selector),
+      ];
+    },
+  };
+}
 
-export const replicationControllerPrinter: Printer = {
-  columns: [
-    NAME_COLUMN,
-    col('Desired', 'integer', 'Desired number of pods.'),
-    col('Current', 'integer', 'Most recently observed number of pods.'),
-    col('Ready', 'integer', 'Pods that are ready.'),
-    AGE_COLUMN,
-    CONTAINERS_COLUMN,
-    IMAGES_COLUMN,
-    selectorColumn('Label query over the pods of the controller.'),
-  ],
-  print(obj: KubeObject, ctx: PrintContext): Cell[] {
-    const st = obj.status ?? {};
-    const [names, images] = containerCells(obj.spec?.template?.spec?.containers);
-    return [
-      nameOf(obj),
-      desiredReplicas(obj),
-      int(st.replicas),
-      int(st.readyReplicas),
-      ageOf(obj, ctx),
-      names,
-      images,
-      formatLabels(obj.spec?.selector),
-    ];
-  },
-};
+export const replicaSetPrinter: Printer = replicaPrinter('Label selector for the pods of the replica set.', formatLabelSelector);
+
+export const replicationControllerPrinter: Printer = replicaPrinter('Label query over the pods of the controller.', formatLabels);
 
 export const statefulSetPrinter: Printer = {
   columns: [
