@@ -40,6 +40,8 @@ import { TooOldResourceVersionError, ContinueExpiredError } from './watchcache/c
 
 export interface RestContext {
   now(): Date;
+  /** Issues ServiceAccount tokens (serviceaccounts/token); absent → that subresource is not served. */
+  tokens?: { issue(sa: KubeObject, tokenRequest: Record<string, any>): unknown };
 }
 
 function dryRun(req: ApiRequest, bodyDryRun?: unknown): boolean {

@@ -124,6 +124,11 @@ export class ApiServer {
     return s;
   }
 
+  /** Serve serviceaccounts/token with this issuer (created after start: it reads the caches). */
+  setTokenIssuer(tokens: NonNullable<RestContext['tokens']>): void {
+    this.ctx.tokens = tokens;
+  }
+
   /** Readiness also waits for the caller's own condition (e.g. the kubeconfig is written). */
   setReady(extra: () => boolean = () => true): void {
     this.extraReadyCheck = extra;

@@ -13,7 +13,6 @@ import { rfc3339 } from './registry/store.ts';
 import { patchObject, applyObject, fieldManagerOf, APPLY_PATCH_TYPE, type RestContext } from './rest.ts';
 import { applyPatch } from './patch.ts';
 import { successStatus } from './status.ts';
-import { serviceAccountTokensOf } from './authn/satokens.ts';
 
 const NODE_STREAMS = new Set(['log', 'exec', 'attach', 'portforward', 'proxy']);
 
@@ -51,8 +50,8 @@ export async function handleSubresource(
     case 'eviction':
       return eviction(req, store, ns, name);
     case 'token': {
-      // serviceaccounts/token (TokenRequest): served once the server wiring attached a signer.
-      const tokens = serviceAccountTokensOf(store);
+      // serviceaccounts/token (TokenRequest): served once the server wiring gave the API a signer.
+      const tokens = ctx.tokens;
       if (!tokens) throw apiErrors.methodNotAllowed(`${def.plural}/${sub} is not served yet`);
       if (req.method !== 'POST') throw apiErrors.methodNotAllowed(`method ${req.method} is not supported on ${def.plural}/token`);
       const body = decodeObjectBody(req);

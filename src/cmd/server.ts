@@ -9,7 +9,7 @@ import { ApiServer } from '../apiserver/server.ts';
 import { listen } from '../apiserver/https.ts';
 import { ensurePkiIsolated, tlsServerOptions } from '../apiserver/authn/pki-isolated.ts';
 import { ServiceAccountTokenAuthenticator, UnionAuthenticator, X509Authenticator } from '../apiserver/authn/authenticator.ts';
-import { attachServiceAccountTokens, ensureServiceAccountKey, ServiceAccountTokens, type BoundResource } from '../apiserver/authn/satokens.ts';
+import { ensureServiceAccountKey, ServiceAccountTokens, type BoundResource } from '../apiserver/authn/satokens.ts';
 import { ensureTokenFile, loadTokenFile } from '../apiserver/authn/tokens.ts';
 import { renderKubeconfig, writeKubeconfig } from '../apiserver/authn/kubeconfig.ts';
 import { consoleLogger, type LogLevel } from '../base/log.ts';
@@ -99,7 +99,7 @@ export async function runServer(args: string[]): Promise<void> {
     },
   });
   apiRef = api;
-  attachServiceAccountTokens(api.store('', 'v1', 'serviceaccounts')!, saTokens);
+  api.setTokenIssuer(saTokens);
   const running = await listen(api, { host: bind, port, tls: tlsServerOptions(pki), authenticator, log: log.child('https') });
 
   const host = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;

@@ -295,17 +295,3 @@ export class ServiceAccountTokens {
 function rfc3339(d: Date): string {
   return d.toISOString().slice(0, -5) + 'Z';
 }
-
-/**
- * Registry: which ServiceAccountTokens serves the `token` subresource of a serviceaccounts
- * store. The server wiring attaches one; without it the subresource is not served.
- */
-const attached = new WeakMap<object, ServiceAccountTokens>();
-
-export function attachServiceAccountTokens(serviceAccountStore: object, tokens: ServiceAccountTokens): void {
-  attached.set(serviceAccountStore, tokens);
-}
-
-export function serviceAccountTokensOf(serviceAccountStore: object): ServiceAccountTokens | undefined {
-  return attached.get(serviceAccountStore);
-}
