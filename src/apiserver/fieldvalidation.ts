@@ -45,5 +45,6 @@ export function checkFields(req: ApiRequest, def: ResourceDef, obj: unknown, bod
 
 /** The Warning header value for a list of warnings (RFC 7234 warn-code 299, quoted, comma separated). */
 export function warningHeader(warnings: string[]): string {
-  return warnings.map((w) => `299 - "${w.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(', ');
+  // a patch retried after a lost compare-and-swap checks its result again: say each thing once
+  return [...new Set(warnings)].map((w) => `299 - "${w.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(', ');
 }
