@@ -74,7 +74,7 @@ test('NodeHeartbeat registers the node, keeps a lease, and re-registers a restar
     await hb.renewLease();
     const lease = await client.resource('coordination.k8s.io', 'v1', 'leases').get('kube-node-lease', 'n1');
     assert.equal(lease.spec.holderIdentity, 'n1');
-    assert.equal(lease.metadata.ownerReferences[0].uid, node.metadata.uid);
+    assert.equal(lease.metadata.ownerReferences?.[0]?.uid, node.metadata.uid);
 
     health = { ...healthy, diskPressure: true };
     await hb.syncStatus();
