@@ -27,6 +27,7 @@ import {
   type Managed,
 } from './managedfields.ts';
 import { conflictError } from './conflict.ts';
+import { ShapeMemo, shapeKey } from './shape.ts';
 import { allowedConflictsFromLastApplied, buildLastApplied, hasLastApplied, setLastApplied } from './lastapplied.ts';
 
 export { conflictError } from './conflict.ts';
@@ -87,6 +88,8 @@ const STRIPPED = FieldSet.of(
 );
 
 interface Context {
+  /** Identifies everything below but `now`: the prefix of memo keys. */
+  readonly key: string;
   readonly schema: SsaSchema;
   readonly updater: Updater;
   readonly apiVersion: string;
@@ -119,6 +122,7 @@ function contextFor(group: string, version: string, kind: string, subresource: s
   const schema = ssaSchemaForKind(group, kind);
   const status = hasStatus ?? findResourceByKind(group, version, kind)?.hasStatus ?? false;
   return {
+    key: `${group}/${kind}|${version}|${subresource ?? ''}|${status}`,
     schema,
     updater: new Updater(schema, filterFor(subresource, status)),
     apiVersion: group ? `${group}/${version}` : version,
@@ -344,6 +348,39 @@ function placeManagedFields(obj: JsonMap, entries: Json | undefined, refMeta: un
   Object.assign(meta, rebuilt);
 }
 
+/** FieldsV1 of a create by shape (see shape.ts); null: the create records no entry. Frozen:
+ *  objects of one shape share it. */
+const createFields = new ShapeMemo<Json | null>(256);
+
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object') {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+/**
+ * The managedFields of a create that starts with no entries: one Update entry of `manager` for
+ * the fields `view` sets. Its fieldsV1 is remembered per object shape, since it depends on the
+ * shape only; the entry itself (time) is built per write.
+ */
+function createEntries(view: JsonMap, manager: string, ctx: Context): Json | undefined {
+  const key = `${ctx.key}|${shapeKey(view, ctx.schema)}`;
+  let fields = createFields.get(key);
+  if (fields === undefined) {
+    const entries = encodeManagedFields(updateOwnership(emptyObject(ctx), view, emptyManaged(), manager, ctx));
+    if (entries === undefined) fields = null;
+    else if (entries.length === 1 && entries[0]!.operation === 'Update') fields = deepFreeze(entries[0]!.fieldsV1 as Json);
+    else return entries as unknown as Json; // not the shape of a plain create: not remembered
+    createFields.set(key, fields);
+  }
+  if (fields === null) return undefined;
+  const e: JsonMap = { manager: manager || 'unknown', operation: 'Update', apiVersion: ctx.apiVersion, time: ctx.now, fieldsType: 'FieldsV1', fieldsV1: fields };
+  if (ctx.subresource) e.subresource = ctx.subresource;
+  return [e];
+}
+
 function decodeOrEmpty(v: unknown): Managed {
   try {
     return decodeManagedFields(v);
@@ -387,8 +424,13 @@ export function updateManagedFields(old: KubeObject | undefined, next: KubeObjec
   delete next.metadata.managedFields;
   if (managed.fields.size === 0 && old !== undefined && old.metadata?.uid) return;
   try {
+    const view = viewWithoutManagedFields(next);
+    if (old === undefined && managed.fields.size === 0) {
+      placeManagedFields(next as unknown as JsonMap, createEntries(view, opts.manager, ctx), refMeta);
+      return;
+    }
     const live = old ? viewWithoutManagedFields(old) : emptyObject(ctx);
-    const result = updateOwnership(live, viewWithoutManagedFields(next), managed, opts.manager, ctx);
+    const result = updateOwnership(live, view, managed, opts.manager, ctx);
     setManagedFields(next as unknown as JsonMap, result, refMeta);
   } catch {
     const kept = old?.metadata?.managedFields;

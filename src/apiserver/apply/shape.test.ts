@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { KubeObject } from '../../api/types.ts';
+import { ssaSchemaForKind } from './schema.ts';
+import { shapeKey, ShapeMemo } from './shape.ts';
+import { updateManagedFields } from './index.ts';
+
+const pods = ssaSchemaForKind('', 'Pod');
+
+function pod(name: string, containers: Record<string, unknown>[], extra: Record<string, unknown> = {}): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default', uid: `uid-${name}`, creationTimestamp: `2024-05-01T09:00:0${name.length % 10}Z`, labels: { app: name } },
+    spec: { containers, ...extra },
+  } as KubeObject;
+}
+
+test('shape keys: values do not matter, keys, kinds and list-element identities do', () => {
+  const a = pod('a', [{ name: 'main', image: 'nginx:1', ports: [{ containerPort: 80 }] }]);
+  const b = pod('bb', [{ name: 'main', image: 'nginx:2', ports: [{ containerPort: 80 }] }]);
+  assert.equal(shapeKey(a as never, pods), shapeKey(b as never, pods));
+  const otherName = pod('a', [{ name: 'side', image: 'nginx:1', ports: [{ containerPort: 80 }] }]);
+  const otherPort = pod('a', [{ name: 'main', image: 'nginx:1', ports: [{ containerPort: 81 }] }]);
+  const nullImage = pod('a', [{ name: 'main', image: null, ports: [{ containerPort: 80 }] }]);
+  const noPorts = pod('a', [{ name: 'main', image: 'nginx:1', ports: [] }]);
+  const emptyMap = pod('a', [{ name: 'main', image: 'nginx:1', ports: [{ containerPort: 80 }] }], { nodeSelector: {} });
+  const fullMap = pod('a', [{ name: 'main', image: 'nginx:1', ports: [{ containerPort: 80 }] }], { nodeSelector: { x: 'y' } });
+  const keys = [a, otherName, otherPort, nullImage, noPorts, emptyMap, fullMap].map((o) => shapeKey(o as never, pods));
+  assert.equal(new Set(keys).size, keys.length);
+});
+
+test('ShapeMemo stays bounded', () => {
+  const m = new ShapeMemo<number>(3);
+  for (let i = 0; i < 10; i++) m.set(String(i), i);
+  assert.ok(m.size <= 3);
+  assert.equal(m.get('9'), 9);
+});
+
+function created(o: KubeObject, manager = 'tester', now = new Date('2024-05-01T10:00:00Z')): unknown {
+  updateManagedFields(undefined, o, { manager, now, apiVersion: 'v1', kind: 'Pod', hasStatus: true });
+  return o.metadata.managedFields;
+}
+
+test('creates of one shape share the remembered field set; other shapes get their own', () => {
+  const first = created(pod('a', [{ name: 'main', image: 'x' }])) as any[];
+  const second = created(pod('b', [{ name: 'main', image: 'y' }]), 'other', new Date('2024-05-01T11:00:00Z')) as any[];
+  assert.deepEqual(first[0].fieldsV1, second[0].fieldsV1);
+  assert.equal(second[0].manager, 'other');
+  assert.equal(second[0].time, '2024-05-01T11:00:00Z');
+  assert.deepEqual(Object.keys(second[0]), ['manager', 'operation', 'apiVersion', 'time', 'fieldsType', 'fieldsV1']);
+  // A container of another name is another shape, with its own key.
+  const third = created(pod('c', [{ name: 'side', image: 'y' }])) as any[];
+  const containers = (third[0].fieldsV1 as any)['f:spec']['f:containers'];
+  assert.deepEqual(Object.keys(containers), ['k:{"name":"side"}']);
+  // The remembered set is shared and frozen: nobody can change it under another object.
+  assert.ok(Object.isFrozen(first[0].fieldsV1));
+  assert.throws(() => {
+    (second[0].fieldsV1 as any)['f:spec'] = {};
+  }, TypeError);
+});
+
+test('a create whose request carries managedFields is computed from them, not from the memo', () => {
+  created(pod('a', [{ name: 'main', image: 'x' }]));
+  const o = pod('d', [{ name: 'main', image: 'x' }]);
+  o.metadata.managedFields = [
+    { manager: 'earlier', operation: 'Update', apiVersion: 'v1', time: '2024-05-01T08:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:annotations': { 'f:note': {} } } } },
+  ] as never;
+  const out = created(o) as any[];
+  assert.deepEqual(out.map((e) => e.manager).sort(), ['earlier', 'tester']);
+});
