@@ -103,6 +103,8 @@ export class Cgroups {
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
         }
+        // (a concurrent pruneAncestors may remove an empty level between two mkdirs; the
+        // next mkdir then fails with ENOENT and the caller retries the sandbox)
         if (isCpuset && made) {
           for (const f of ['cpuset.cpus', 'cpuset.mems']) {
             const cur = (await readText(path.join(dir, f)))?.trim();
@@ -121,6 +123,27 @@ export class Cgroups {
     const rel = cgPath.split('/').filter(Boolean).join('/');
     if (!rel) throw new Error('refusing to remove a hierarchy root');
     for (const h of await this.list()) await removeTree(path.join(h.mountPoint, rel));
+  }
+
+  /**
+   * Remove the empty ancestors of `cgPath` in every hierarchy, deepest first, stopping at
+   * `stopAt` (not removed) or at the first non-empty one. Races with a concurrent create are
+   * harmless: a directory that gained a child is simply kept.
+   */
+  async pruneAncestors(cgPath: string, stopAt: string): Promise<void> {
+    const stop = stopAt.split('/').filter(Boolean).join('/');
+    let rel = path.posix.dirname('/' + cgPath.split('/').filter(Boolean).join('/')).slice(1);
+    while (rel && rel !== stop && (stop === '' || rel.startsWith(stop + '/'))) {
+      for (const h of await this.list()) {
+        try {
+          await fsp.rmdir(path.join(h.mountPoint, rel));
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code !== 'ENOENT' && code !== 'ENOTEMPTY' && code !== 'EBUSY') throw e;
+        }
+      }
+      rel = path.posix.dirname('/' + rel).slice(1);
+    }
   }
 
   /** Directories of `cgPath` that still exist, in any hierarchy (for tests and diagnostics). */

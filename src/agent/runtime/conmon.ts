@@ -1,0 +1,104 @@
+// Launching a container under conmon, the per-container monitor CRI-O and Podman use. conmon
+// runs `<runtime> create`, keeps the container's stdio and writes it to the CRI log file, reaps
+// the container and records its exit code in files, and outlives the agent (it daemonizes and is
+// re-parented to init). The agent learns the outcome of `create` through a sync pipe at fd 3.
+
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+
+export interface ConmonLaunch {
+  conmonBinary: string;
+  /** Absolute path of the OCI runtime binary. */
+  runtimeBinary: string;
+  /** The runtime's state directory (`--root`). */
+  runtimeRoot: string;
+  id: string;
+  name: string;
+  bundle: string;
+  /** Per-container directory: pid, conmon.pid, exit (and oom) files. */
+  persistDir: string;
+  exitDir: string;
+  socketDir: string;
+  logPath: string;
+  terminal: boolean;
+  stdin: boolean;
+}
+
+/** The argv for conmon. Pure. */
+export function conmonArgs(o: ConmonLaunch): string[] {
+  const args = [
+    '--api-version', '1',
+    '-c', o.id, '-u', o.id, '-n', o.name,
+    '-r', o.runtimeBinary,
+    '-b', o.bundle,
+    '-p', `${o.persistDir}/pid`,
+    '-P', `${o.persistDir}/conmon.pid`,
+    '-l', `k8s-file:${o.logPath}`,
+    '--exit-dir', o.exitDir,
+    '-0', o.persistDir,
+    '--socket-dir-path', o.socketDir,
+    '--runtime-arg', '--root', '--runtime-arg', o.runtimeRoot,
+  ];
+  if (o.terminal) args.push('-t');
+  if (o.stdin) args.push('-i');
+  return args;
+}
+
+/**
+ * Parse what conmon writes on its sync pipe: `{"data": <pid>}` once create succeeded, or a
+ * negative value with a "message" when it failed. Returns the pid or throws the message. Pure.
+ */
+export function parseSyncMessage(line: string): number {
+  const msg = JSON.parse(line) as { data?: number; pid?: number; message?: string };
+  const pid = msg.data ?? msg.pid ?? -1;
+  if (pid <= 0) throw new Error((msg.message ?? `conmon reported ${line.trim()}`).trim());
+  return pid;
+}
+
+/**
+ * Start conmon for a created-not-started container and wait until the runtime's `create`
+ * finished. Resolves with the container's init pid; rejects with the runtime's error text.
+ */
+export function launchConmon(o: ConmonLaunch, timeoutMs = 30_000): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(o.conmonBinary, conmonArgs(o), {
+      stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+      env: { ...process.env, _OCI_SYNCPIPE: '3' },
+      detached: true,
+    });
+    const sync = child.stdio[3] as Readable;
+    let buf = '';
+    let done = false;
+    const finish = (err: Error | undefined, pid?: number) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sync.destroy();
+      if (err) reject(err);
+      else resolve(pid!);
+    };
+    const timer = setTimeout(() => finish(new Error(`conmon gave no answer within ${timeoutMs} ms`)), timeoutMs);
+    child.on('error', (e) => finish(e));
+    child.on('exit', (code) => {
+      // conmon's first process exits right after forking the monitor; a non-zero code means it
+      // failed before that (bad arguments, missing directories).
+      if (code !== 0) finish(new Error(`conmon exited with code ${code}`));
+    });
+    child.unref();
+    sync.setEncoding('utf8');
+    sync.on('data', (chunk: string) => {
+      buf += chunk;
+      const nl = buf.indexOf('\n');
+      const line = nl >= 0 ? buf.slice(0, nl) : buf;
+      try {
+        const pid = parseSyncMessage(line);
+        finish(undefined, pid);
+      } catch (e) {
+        if (e instanceof SyntaxError && nl < 0) return; // incomplete JSON: wait for more
+        finish(e as Error);
+      }
+    });
+    sync.on('end', () => finish(new Error(`conmon closed the sync pipe without an answer${buf ? ': ' + buf.trim() : ''}`)));
+    sync.on('error', () => { /* reported through end/exit */ });
+  });
+}
