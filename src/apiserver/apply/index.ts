@@ -13,11 +13,12 @@
 import { ApiError, apiErrors } from '../../base/errors.ts';
 import type { KubeObject } from '../../api/types.ts';
 import { findResourceByKind } from '../../api/resources.ts';
-import { FieldSet, fieldPE, path, type Json, type JsonMap } from './fieldpath.ts';
+import { FieldSet, fieldPE, jsonEqual, path, serializePE, type Json, type JsonMap, type Path } from './fieldpath.ts';
 import { ssaSchemaForKind, zeroObject, type SsaSchema } from './schema.ts';
-import { dropNewNulls, validateApplied, type TypedFieldError } from './typed.ts';
+import { dropNewNulls, validateApplied, type Comparison, type TypedFieldError } from './typed.ts';
 import { ConflictsError, Updater, type FieldFilter, type VersionedSet } from './updater.ts';
 import {
+  compareEntries,
   decodeManagedFields,
   emptyManaged,
   encodeManagedFields,
@@ -25,6 +26,7 @@ import {
   isResetManagedFields,
   managerIdentifier,
   type Managed,
+  type ManagedFieldsEntry,
 } from './managedfields.ts';
 import { conflictError } from './conflict.ts';
 import { ShapeMemo, shapeKey } from './shape.ts';
@@ -201,9 +203,9 @@ function capUpdateManagers(m: Managed): void {
 }
 
 /** An Update by `manager`: ownership of what changed from `live` to `next` (JSON without managedFields). */
-function updateOwnership(live: JsonMap, next: JsonMap, managed: Managed, manager: string, ctx: Context): Managed {
+function updateOwnership(live: JsonMap, next: JsonMap, managed: Managed, manager: string, ctx: Context, comparison?: Comparison): Managed {
   const id = managerIdentifier({ manager: manager || 'unknown', operation: 'Update', apiVersion: ctx.apiVersion, subresource: ctx.subresource });
-  const fields = ctx.updater.updateOwnership(live, next, ctx.apiVersion, managed.fields, CURRENT_OPERATION);
+  const fields = ctx.updater.updateOwnership(live, next, ctx.apiVersion, managed.fields, CURRENT_OPERATION, comparison);
   stripMeta(fields, CURRENT_OPERATION);
   const times = new Map(managed.times);
   const self = fields.get(CURRENT_OPERATION);
@@ -381,6 +383,70 @@ function createEntries(view: JsonMap, manager: string, ctx: Context): Json | und
   return [e];
 }
 
+/** Whether `p` is a member of a FieldsV1 tree, read as FieldSet.fromFieldsV1 reads it. */
+function fieldsV1Has(tree: unknown, p: Path): boolean {
+  let node = tree;
+  for (const pe of p) {
+    if (node === null || typeof node !== 'object' || Array.isArray(node)) return false;
+    const k = serializePE(pe);
+    if (!Object.hasOwn(node, k)) return false;
+    node = (node as Record<string, unknown>)[k];
+  }
+  if (p.length === 0 || node === null || typeof node !== 'object' || Array.isArray(node)) return false;
+  if (Object.hasOwn(node, '.')) return true;
+  for (const k in node) if (k.length >= 2 && k[1] === ':' && 'fkvi'.includes(k[0]!)) return false;
+  return true;
+}
+
+function wellFormed(e: unknown): e is ManagedFieldsEntry {
+  if (e === null || typeof e !== 'object' || Array.isArray(e)) return false;
+  const x = e as ManagedFieldsEntry;
+  return (
+    (x.operation === 'Apply' || x.operation === 'Update') &&
+    typeof x.manager === 'string' &&
+    typeof x.apiVersion === 'string' &&
+    x.apiVersion !== '' &&
+    x.fieldsType === 'FieldsV1' &&
+    x.fieldsV1 !== null &&
+    typeof x.fieldsV1 === 'object' &&
+    !Array.isArray(x.fieldsV1)
+  );
+}
+
+/**
+ * The entries after an ordinary write that needs no field-set work, else undefined. That is
+ * the case when the write adds and removes nothing it may claim, and every field it changes
+ * already belongs to the writer's own Update entry and to no one else: then every set stays
+ * as it is, and only the writer's time moves (when anything changed). The stored entries are
+ * the field manager's own output (canonical keys, sorted, capped), so they are reused as they
+ * are instead of being decoded and encoded again.
+ */
+function keptOwnership(stored: readonly unknown[], c: Comparison, manager: string, ctx: Context): ManagedFieldsEntry[] | undefined {
+  if (stored.length === 0 || !c.added.empty() || !c.removed.empty()) return undefined;
+  let updaters = 0;
+  for (const e of stored) {
+    if (!wellFormed(e)) return undefined;
+    if (e.operation === 'Update') updaters++;
+  }
+  if (updaters > MAX_UPDATE_MANAGERS) return undefined;
+  const entries = stored as ManagedFieldsEntry[];
+  if (c.modified.empty()) return entries;
+  const name = manager || 'unknown';
+  const sub = ctx.subresource ?? '';
+  const self = entries.findIndex((e) => e.operation === 'Update' && e.manager === name && e.apiVersion === ctx.apiVersion && (e.subresource ?? '') === sub);
+  if (self < 0) return undefined;
+  for (const p of c.modified.paths()) {
+    if (STRIPPED.has(p)) return undefined;
+    for (let i = 0; i < entries.length; i++) if (fieldsV1Has(entries[i]!.fieldsV1, p) !== (i === self)) return undefined;
+  }
+  const e = entries[self]!;
+  const updated: ManagedFieldsEntry = { manager: e.manager, operation: 'Update', apiVersion: e.apiVersion, time: ctx.now, fieldsType: 'FieldsV1', fieldsV1: e.fieldsV1 };
+  if (e.subresource) updated.subresource = e.subresource;
+  const out = entries.map((x, i) => (i === self ? updated : x));
+  out.sort(compareEntries);
+  return out;
+}
+
 function decodeOrEmpty(v: unknown): Managed {
   try {
     return decodeManagedFields(v);
@@ -409,8 +475,28 @@ export function updateManagedFields(old: KubeObject | undefined, next: KubeObjec
   next.metadata ??= {};
   const requested = next.metadata.managedFields;
   const refMeta = Object.hasOwn(next.metadata, 'managedFields') ? { ...next.metadata } : old?.metadata;
+  const stored = old?.metadata?.managedFields;
+  let comparison: Comparison | undefined;
+  if (
+    old !== undefined &&
+    Array.isArray(stored) &&
+    (ctx.subresource || requested === undefined || (!isResetManagedFields(requested) && jsonEqual(requested as Json, stored as unknown as Json)))
+  ) {
+    // The write starts from the stored entries: first see whether it needs any field-set work.
+    try {
+      comparison = ctx.updater.changes(viewWithoutManagedFields(old), viewWithoutManagedFields(next));
+      const kept = keptOwnership(stored, comparison, opts.manager, ctx);
+      if (kept) {
+        delete next.metadata.managedFields;
+        placeManagedFields(next as unknown as JsonMap, kept as unknown as Json, refMeta);
+        return;
+      }
+    } catch {
+      comparison = undefined; // the full path below decides (and keeps the stored entries on an error)
+    }
+  }
   let managed: Managed;
-  if (ctx.subresource) managed = decodeOrEmpty(old?.metadata?.managedFields);
+  if (ctx.subresource) managed = decodeOrEmpty(stored);
   else if (isResetManagedFields(requested)) managed = emptyManaged();
   else {
     let fromRequest: Managed | undefined;
@@ -419,7 +505,7 @@ export function updateManagedFields(old: KubeObject | undefined, next: KubeObjec
     } catch {
       fromRequest = undefined;
     }
-    managed = fromRequest && fromRequest.fields.size > 0 ? fromRequest : decodeOrEmpty(old?.metadata?.managedFields);
+    managed = fromRequest && fromRequest.fields.size > 0 ? fromRequest : decodeOrEmpty(stored);
   }
   delete next.metadata.managedFields;
   if (managed.fields.size === 0 && old !== undefined && old.metadata?.uid) return;
@@ -430,7 +516,7 @@ export function updateManagedFields(old: KubeObject | undefined, next: KubeObjec
       return;
     }
     const live = old ? viewWithoutManagedFields(old) : emptyObject(ctx);
-    const result = updateOwnership(live, view, managed, opts.manager, ctx);
+    const result = updateOwnership(live, view, managed, opts.manager, ctx, comparison);
     setManagedFields(next as unknown as JsonMap, result, refMeta);
   } catch {
     const kept = old?.metadata?.managedFields;

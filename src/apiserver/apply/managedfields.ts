@@ -117,16 +117,23 @@ export function encodeManagedFields(m: Managed): ManagedFieldsEntry[] | undefine
     if (info.subresource) e.subresource = info.subresource;
     entries.push(e);
   }
-  const str = (a: string | undefined, b: string | undefined): number => ((a ?? '') < (b ?? '') ? -1 : (a ?? '') > (b ?? '') ? 1 : 0);
-  entries.sort(
-    (p, q) =>
-      str(p.operation, q.operation) ||
-      seconds(p.time) - seconds(q.time) ||
-      str(p.manager, q.manager) ||
-      str(p.apiVersion, q.apiVersion) ||
-      str(p.subresource, q.subresource),
-  );
+  entries.sort(compareEntries);
   return entries;
+}
+
+function str(a: string | undefined, b: string | undefined): number {
+  return (a ?? '') < (b ?? '') ? -1 : (a ?? '') > (b ?? '') ? 1 : 0;
+}
+
+/** The order upstream sorts entries in: operation, time (seconds), manager, apiVersion, subresource. */
+export function compareEntries(p: ManagedFieldsEntry, q: ManagedFieldsEntry): number {
+  return (
+    str(p.operation, q.operation) ||
+    seconds(p.time) - seconds(q.time) ||
+    str(p.manager, q.manager) ||
+    str(p.apiVersion, q.apiVersion) ||
+    str(p.subresource, q.subresource)
+  );
 }
 
 /**

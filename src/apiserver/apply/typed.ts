@@ -45,9 +45,15 @@ function pairKind(l: Json | undefined, r: Json | undefined): Kind | 'mismatch' {
 function isEmptyish(v: Json | undefined): boolean {
   if (v === undefined || v === null) return true;
   if (Array.isArray(v)) return v.length === 0;
-  if (typeof v === 'object') return Object.keys(v).length === 0;
+  if (typeof v === 'object') {
+    for (const _ in v) return false;
+    return true;
+  }
   return false;
 }
+
+const NO_FIELDS: JsonMap = Object.freeze({}) as JsonMap;
+const NO_ITEMS: Json[] = Object.freeze([]) as unknown as Json[];
 
 function atomicObject(s: SsaSchema): boolean {
   return !s.deduced && s.atomic === true;
@@ -195,42 +201,50 @@ export function compare(l: Json | undefined, r: Json | undefined, s: SsaSchema):
   const added = new FieldSet();
   const modified = new FieldSet();
   const removed = new FieldSet();
+  // The path of the node being compared: one stack, copied only when a path is recorded.
+  const p: PathElement[] = [];
 
-  const leaf = (a: Json | undefined, b: Json | undefined, p: Path): void => {
-    if (a === undefined) added.insert(p);
-    else if (b === undefined) removed.insert(p);
-    else if (!jsonEqual(a, b)) modified.insert(p);
+  const leaf = (a: Json | undefined, b: Json | undefined): void => {
+    if (a === undefined) added.insert([...p]);
+    else if (b === undefined) removed.insert([...p]);
+    else if (!jsonEqual(a, b)) modified.insert([...p]);
   };
 
-  const node = (a: Json | undefined, b: Json | undefined, sch: SsaSchema, p: PathElement[]): void => {
+  const child = (a: Json | undefined, b: Json | undefined, sch: SsaSchema, pe: PathElement): void => {
+    p.push(pe);
+    node(a, b, sch);
+    p.pop();
+  };
+
+  const node = (a: Json | undefined, b: Json | undefined, sch: SsaSchema): void => {
     const k = pairKind(a, b);
     let isLeaf = true;
     if (k === 'map' && !atomicObject(sch) && !(isEmptyish(a) && isEmptyish(b))) {
       isLeaf = false;
-      const am = (kindOf(a) === 'map' ? a : {}) as JsonMap;
-      const bm = (kindOf(b) === 'map' ? b : {}) as JsonMap;
-      const keys = new Set([...Object.keys(am), ...Object.keys(bm)]);
-      for (const key of keys) node(am[key], bm[key], fieldSchema(sch, key), [...p, fieldPE(key)]);
+      const am = (kindOf(a) === 'map' ? a : NO_FIELDS) as JsonMap;
+      const bm = (kindOf(b) === 'map' ? b : NO_FIELDS) as JsonMap;
+      for (const key in am) child(am[key], bm[key], fieldSchema(sch, key), fieldPE(key));
+      for (const key in bm) if (!Object.hasOwn(am, key)) child(undefined, bm[key], fieldSchema(sch, key), fieldPE(key));
     } else if (k === 'list' && granularList(sch) && !(isEmptyish(a) && isEmptyish(b))) {
-      const al = (kindOf(a) === 'list' ? a : []) as Json[];
-      const bl = (kindOf(b) === 'list' ? b : []) as Json[];
+      const al = (kindOf(a) === 'list' ? a : NO_ITEMS) as Json[];
+      const bl = (kindOf(b) === 'list' ? b : NO_ITEMS) as Json[];
       const ai = indexList(sch, al);
       const bi = indexList(sch, bl);
       if (ai && bi) {
         isLeaf = false;
-        listItems(ai, bi, itemSchema(sch), p);
+        listItems(ai, bi, itemSchema(sch));
       }
     }
     if (isLeaf) {
-      leaf(a, b, p);
+      leaf(a, b);
       return;
     }
-    if (a === undefined) added.insert(p);
-    else if (b === undefined) removed.insert(p);
+    if (a === undefined) added.insert([...p]);
+    else if (b === undefined) removed.insert([...p]);
   };
 
-  const listItems = (ai: Indexed[], bi: Indexed[], item: SsaSchema, p: PathElement[]): void => {
-    const order: PathElement[] = [];
+  const listItems = (ai: Indexed[], bi: Indexed[], item: SsaSchema): void => {
+    const order: Indexed[] = [];
     const lv = new Map<string, Json[]>();
     const rv = new Map<string, Json[]>();
     for (const e of ai) {
@@ -238,7 +252,7 @@ export function compare(l: Json | undefined, r: Json | undefined, s: SsaSchema):
       if (got) got.push(e.item);
       else {
         lv.set(e.key, [e.item]);
-        order.push(e.pe);
+        order.push(e);
       }
     }
     for (const e of bi) {
@@ -246,29 +260,29 @@ export function compare(l: Json | undefined, r: Json | undefined, s: SsaSchema):
       if (got) got.push(e.item);
       else {
         rv.set(e.key, [e.item]);
-        if (!lv.has(e.key)) order.push(e.pe);
+        if (!lv.has(e.key)) order.push(e);
       }
     }
-    for (const pe of order) {
-      const key = serializePE(pe);
+    for (const { pe, key } of order) {
       const ll = lv.get(key) ?? [];
       const rl = rv.get(key) ?? [];
-      const cp = [...p, pe];
+      p.push(pe);
       if (ll.length <= 1 && rl.length <= 1) {
-        node(ll[0], rl[0], item, cp);
+        node(ll[0], rl[0], item);
       } else if (ll.length >= 2 && rl.length >= 2) {
-        if (ll.length !== rl.length || ll.some((x, i) => !jsonEqual(x, rl[i]))) modified.insert(cp);
+        if (ll.length !== rl.length || ll.some((x, i) => !jsonEqual(x, rl[i]))) modified.insert([...p]);
       } else if (ll.length >= 2) {
-        if (rl.length > 0) node(undefined, rl[0], item, cp);
-        removed.insert(cp);
+        if (rl.length > 0) node(undefined, rl[0], item);
+        removed.insert([...p]);
       } else {
-        if (ll.length > 0) node(ll[0], undefined, item, cp);
-        added.insert(cp);
+        if (ll.length > 0) node(ll[0], undefined, item);
+        added.insert([...p]);
       }
+      p.pop();
     }
   };
 
-  node(l, r, s, []);
+  node(l, r, s);
   return { added, modified, removed };
 }
 

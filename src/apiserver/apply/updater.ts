@@ -58,6 +58,11 @@ export class Updater {
     this.filter = filter;
   }
 
+  /** What a write from `oldObj` to `newObj` changes, without the fields it may not claim. */
+  changes(oldObj: Json, newObj: Json): Comparison {
+    return filtered(compare(oldObj, newObj, this.schema), this.filter);
+  }
+
   /**
    * Ownership after `oldObj` became `newObj`, before crediting `workflow`: other managers lose
    * changed fields (or, without force, the write fails with the conflicts) and removed ones.
@@ -68,8 +73,9 @@ export class Updater {
     managers: ManagerSets,
     workflow: string,
     force: boolean,
+    given?: Comparison,
   ): { managers: Map<string, VersionedSet>; comparison: Comparison } {
-    const comparison = filtered(compare(oldObj, newObj, this.schema), this.filter);
+    const comparison = given ?? this.changes(oldObj, newObj);
     const changed = comparison.modified.union(comparison.added);
     const conflicts = new Map<string, FieldSet>();
     const out = new Map(managers);
@@ -98,8 +104,8 @@ export class Updater {
    * An ordinary write (create, update, non-apply patch) by `manager`: it takes the fields it
    * added or changed and loses those it removed. Never conflicts.
    */
-  updateOwnership(liveObj: Json, newObj: Json, version: string, managers: ManagerSets, manager: string): Map<string, VersionedSet> {
-    const { managers: out, comparison } = this.update(liveObj, newObj, managers, manager, true);
+  updateOwnership(liveObj: Json, newObj: Json, version: string, managers: ManagerSets, manager: string, given?: Comparison): Map<string, VersionedSet> {
+    const { managers: out, comparison } = this.update(liveObj, newObj, managers, manager, true, given);
     const prev = out.get(manager)?.set ?? new FieldSet();
     const set = this.filter(prev.difference(comparison.removed).union(comparison.modified).union(comparison.added));
     out.set(manager, { set, apiVersion: version, applied: false });
