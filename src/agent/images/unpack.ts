@@ -42,7 +42,7 @@ export interface UnpackResult {
 }
 
 /** How the blob is compressed, from its first bytes. */
-async function compression(file: string): Promise<'gzip' | 'zstd' | 'none'> {
+export async function compression(file: string): Promise<'gzip' | 'zstd' | 'none'> {
   const fh = await fs.open(file, 'r');
   try {
     const { bytesRead, buffer } = await fh.read(Buffer.alloc(4), 0, 4, 0);
