@@ -4,7 +4,6 @@
 
 import type { Stats } from 'node:fs';
 import * as fs from 'node:fs/promises';
-import * as path from 'node:path';
 
 async function statOrUndefined(p: string): Promise<Stats | undefined> {
   try {
@@ -24,8 +23,10 @@ export async function checkHostPath(hostPath: string, type: string | undefined):
     return;
   }
   if (t === 'FileOrCreate' && !st) {
-    await fs.mkdir(path.dirname(hostPath), { recursive: true, mode: 0o755 });
-    const fh = await fs.open(hostPath, 'a', 0o644);
+    // Like the kubelet, the parent directory is not created: a missing one fails the mount.
+    const fh = await fs.open(hostPath, 'a', 0o644).catch((e: NodeJS.ErrnoException) => {
+      throw new Error(`open ${hostPath}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.message}`);
+    });
     await fh.close();
     return;
   }

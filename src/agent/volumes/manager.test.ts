@@ -82,7 +82,7 @@ test('hostPath types: create, checks and the kubelet messages; tearDown never to
       const ok = podWith('uid-h', [
         { name: 'mkdir', hostPath: { path: path.join(host, 'new/dir'), type: 'DirectoryOrCreate' } },
         { name: 'dir', hostPath: { path: host, type: 'Directory' } },
-        { name: 'mkfile', hostPath: { path: path.join(host, 'sub/new-file'), type: 'FileOrCreate' } },
+        { name: 'mkfile', hostPath: { path: path.join(host, 'new-file'), type: 'FileOrCreate' } },
         { name: 'file', hostPath: { path: path.join(host, 'file'), type: 'File' } },
         { name: 'sock', hostPath: { path: sock, type: 'Socket' } },
         { name: 'null', hostPath: { path: '/dev/null', type: 'CharDevice' } },
@@ -91,8 +91,8 @@ test('hostPath types: create, checks and the kubelet messages; tearDown never to
       const { paths } = await mgr.setUp(ok);
       assert.equal(paths.get('dir'), host);
       assert.ok(fs.statSync(path.join(host, 'new/dir')).isDirectory());
-      assert.ok(fs.statSync(path.join(host, 'sub/new-file')).isFile());
-      assert.equal(mode(path.join(host, 'sub/new-file')) & 0o777, 0o644 & ~process.umask());
+      assert.ok(fs.statSync(path.join(host, 'new-file')).isFile());
+      assert.equal(mode(path.join(host, 'new-file')) & 0o777, 0o644 & ~process.umask());
       const cases: [Record<string, any>, string][] = [
         [{ path: path.join(host, 'file'), type: 'Directory' }, `hostPath type check failed: ${host}/file is not a directory`],
         [{ path: path.join(host, 'missing'), type: 'Directory' }, `hostPath type check failed: ${host}/missing is not a directory`],
@@ -102,6 +102,7 @@ test('hostPath types: create, checks and the kubelet messages; tearDown never to
         [{ path: host, type: 'CharDevice' }, `hostPath type check failed: ${host} is not a character device`],
         [{ path: '/dev/null', type: 'BlockDevice' }, 'hostPath type check failed: /dev/null is not a block device'],
         [{ path: host, type: 'Bogus' }, 'Bogus is an invalid volume type'],
+        [{ path: `${host}/no-dir/f`, type: 'FileOrCreate' }, `open ${host}/no-dir/f: no such file or directory`],
       ];
       for (const [hp, msg] of cases) {
         const err = await mgr.setUp(podWith('uid-h2', [{ name: 'v', hostPath: hp }])).then(() => undefined, (e) => e);
