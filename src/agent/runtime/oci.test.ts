@@ -309,3 +309,64 @@ test('a missing executable fails startContainer and leaves an exited container',
   assert.equal(st.reason, 'StartError');
   await assert.rejects(env.rt.createContainer('nope', containerConfig(env, 'x', ['true'])), (e: Error & { code?: string }) => e.code === 'NotFound');
 });
+
+test('attach follows the container output until it exits; portForward reaches a hostNetwork pod on loopback', { skip }, async (t) => {
+  const env = await setup(t);
+  const sb = await env.rt.runPodSandbox(sandboxConfig({ hostNetwork: true }));
+  assert.equal(sb.netnsPath, undefined);
+  assert.equal(sb.ip, undefined);
+  assert.deepEqual(env.net.setUps, [], 'no CNI for hostNetwork');
+  assert.match(readFileSync(sb.hostsPath, 'utf8'), /alias\.example/);
+
+  const id = await env.rt.createContainer(sb.id, containerConfig(env, 'ticker', ['/bin/sh', '-c', 'i=0; while [ $i -lt 20 ]; do echo tick $i; i=$((i+1)); sleep 0.05; done; echo bye >&2']));
+  await env.rt.startContainer(id);
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let o = '';
+  let e = '';
+  out.on('data', (d: Buffer) => { o += d.toString(); });
+  err.on('data', (d: Buffer) => { e += d.toString(); });
+  await env.rt.attach(id, { tty: false, stdout: out, stderr: err });
+  assert.match(o, /tick 19\n$/);
+  assert.equal(e, 'bye\n');
+
+  const www = path.join(env.root, 'www');
+  await fsp.mkdir(www);
+  await fsp.writeFile(path.join(www, 'index.html'), 'hello from httpd\n');
+  const port = 20000 + Math.floor(Math.random() * 30000);
+  const web = await env.rt.createContainer(sb.id, containerConfig(env, 'web', ['/bin/httpd', '-f', '-p', `127.0.0.1:${port}`, '-h', '/www'], {
+    mounts: [{ containerPath: '/www', hostPath: www, readOnly: true }],
+  }));
+  await env.rt.startContainer(web);
+  const body = await waitFor(async () => {
+    try {
+      const sock = await env.rt.portForward(sb.id, port);
+      let resp = '';
+      sock.on('data', (d: Buffer) => { resp += d.toString(); });
+      sock.end('GET / HTTP/1.0\r\n\r\n');
+      await new Promise((r) => sock.once('close', r));
+      return resp;
+    } catch {
+      return undefined;
+    }
+  });
+  assert.match(body, /^HTTP\/1\.[01] 200/);
+  assert.match(body, /hello from httpd/);
+  await env.rt.removePodSandbox(sb.id);
+});
+
+test('runc works as the OCI runtime too', { skip: skip || (!existsSync('/usr/sbin/runc') && 'runc missing') }, async (t) => {
+  const env = await setup(t);
+  const rt = new OciRuntime({ root: path.join(env.root, 'runtime-runc'), runtimeBinary: 'runc', network: env.net, cgroupRoot: env.cgroupRoot, log: silentLogger });
+  assert.equal(rt.name, 'runc');
+  const sb = await rt.runPodSandbox(sandboxConfig());
+  try {
+    const id = await rt.createContainer(sb.id, containerConfig(env, 'r', ['/bin/sh', '-c', 'hostname; exit 5']));
+    await rt.startContainer(id);
+    const st = await waitExited(rt, id);
+    assert.equal(st.exitCode, 5);
+    assert.match(readFileSync(st.logPath, 'utf8'), /stdout F mypod$/m);
+  } finally {
+    await rt.removePodSandbox(sb.id);
+  }
+});

@@ -87,13 +87,13 @@ async function hostNofileLimit(): Promise<number> {
   return Math.min(hard, 1048576);
 }
 
-async function umountQuiet(target: string): Promise<void> {
-  try {
-    await run('umount', [target]);
-  } catch (e) {
-    const msg = (e as Error).message;
-    if (!/not mounted|no mount point|No such file/.test(msg)) throw e;
-  }
+/** Unmount whichever of `targets` are mount points (one umount process for all). */
+async function umountAll(targets: string[]): Promise<void> {
+  const mountinfo = await readFileOr('/proc/self/mountinfo', '');
+  const mounted = new Set(mountinfo.split('\n').map((l) => l.split(' ')[4]).filter(Boolean));
+  // mountinfo escapes spaces etc. as octal; our paths have none, so a plain compare is exact
+  const todo = targets.filter((t) => mounted.has(t));
+  if (todo.length > 0) await run('umount', todo);
 }
 
 export class OciRuntime implements Runtime {
@@ -239,14 +239,14 @@ export class OciRuntime implements Runtime {
     const rec = this.store.sandbox(id);
     if (!rec) return;
     await this.stopPodSandbox(id);
-    for (const c of this.store.containersOf(id)) await this.removeContainer(c.id);
+    await Promise.all(this.store.containersOf(id).map((c) => this.removeContainer(c.id)));
     await this.cleanupSandbox(rec);
   }
 
   /** Unmount and delete everything a sandbox holds on the host. Idempotent. */
   private async cleanupSandbox(rec: SandboxRecord): Promise<void> {
     if (rec.networkUp) await this.network.tearDown(this.netRef(rec), rec.netnsPath, rec.portMappings).catch(() => undefined);
-    for (const file of [rec.netnsPath, rec.ipcNsPath, rec.utsNsPath, rec.shmPath]) if (file) await umountQuiet(file);
+    await umountAll([rec.netnsPath, rec.ipcNsPath, rec.utsNsPath, rec.shmPath].filter((f): f is string => f !== undefined));
     await this.cgroups.remove(rec.cgroupPath);
     await this.cgroups.pruneAncestors(rec.cgroupPath, this.cgroupRoot);
     await this.store.dropSandbox(rec.id);
@@ -310,8 +310,10 @@ export class OciRuntime implements Runtime {
       });
       rec.pid = pid;
       rec.pidStartTime = await pidStartTime(pid);
+      // the process may run and even exit before `start` returns: take the time before
+      const startedAt = this.clock.now();
       await this.runtime(['start', id]);
-      rec.startedAt = this.clock.now();
+      rec.startedAt = startedAt;
       await this.store.putContainer(rec);
     } catch (e) {
       const message = (e as Error).message;
@@ -353,7 +355,7 @@ export class OciRuntime implements Runtime {
         const oom = oomFile || ((await this.cgroups.oomKills(rec.cgroupPath)) ?? 0) > 0;
         rec.finished = {
           exitCode: Number.isFinite(exitCode) ? exitCode : 255,
-          finishedAt: Math.floor(exit.mtime),
+          finishedAt: Math.max(Math.floor(exit.mtime), rec.startedAt),
           reason: oom ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error',
         };
         await this.store.putContainer(rec);
@@ -408,7 +410,7 @@ export class OciRuntime implements Runtime {
     if (!rec) return;
     if (rec.startedAt !== undefined && !rec.finished) await this.stopContainer(id, 0);
     await this.runtime(['delete', '--force', id]).catch(() => undefined);
-    await umountQuiet(this.layout.rootfsDir(id));
+    await umountAll([this.layout.rootfsDir(id)]);
     await this.cgroups.remove(rec.cgroupPath);
     await this.store.dropContainer(id);
   }
