@@ -99,6 +99,8 @@ interface PodState {
   /** Containers and sandbox stopped (terminal pod, or deleted). */
   terminated: boolean;
   deletionConfirmed: boolean;
+  /** Sandboxes removed and volumes torn down after termination. */
+  cleanedUp: boolean;
   forgotten: boolean;
   reasons: Map<string, WaitingReason>;
   lastStatus?: PodStatusApi;
@@ -144,7 +146,7 @@ export class PodWorkers {
     const uid = pod.metadata.uid!;
     let st = this.pods.get(uid);
     if (!st) {
-      st = { uid, pod, running: false, dirty: false, terminating: false, terminated: false, deletionConfirmed: false, forgotten: false, reasons: new Map(), errorBackoffMs: 1000, termMessages: new Map() };
+      st = { uid, pod, running: false, dirty: false, terminating: false, terminated: false, deletionConfirmed: false, cleanedUp: false, forgotten: false, reasons: new Map(), errorBackoffMs: 1000, termMessages: new Map() };
       this.pods.set(uid, st);
     }
     st.pending = pod;
@@ -572,10 +574,13 @@ export class PodWorkers {
       await this.killPod(pod, observed, this.graceFor(pod));
       st.terminated = true;
     }
-    const observed = await this.observe(st.uid);
-    if (!st.forgotten) await this.writeStatus(st, observed, true);
-    for (const s of observed.sandboxes) await this.o.runtime.removePodSandbox(s.id);
-    await this.o.volumes.tearDown(st.uid);
+    if (!st.cleanedUp) {
+      const observed = await this.observe(st.uid);
+      if (!st.forgotten) await this.writeStatus(st, observed, true);
+      for (const s of observed.sandboxes) await this.o.runtime.removePodSandbox(s.id);
+      await this.o.volumes.tearDown(st.uid);
+      st.cleanedUp = true;
+    }
     if (pod.metadata.deletionTimestamp && !st.forgotten && !st.deletionConfirmed) {
       await this.o.statusWriter.confirmDeletion(pod);
       st.deletionConfirmed = true;
