@@ -11,6 +11,8 @@ import type { Authenticator } from './authn/authenticator.ts';
 import { authRequestFrom } from './authn/authenticator.ts';
 import { type ApiRequest, type ApiResponse, isStreaming, jsonResponse, MAX_BODY_BYTES } from './request.ts';
 import { statusOf } from './status.ts';
+import { isUpgrade } from './nodeproxy/upgrade.ts';
+import type { Duplex } from 'node:stream';
 
 export interface Handler {
   handle(req: ApiRequest): Promise<ApiResponse>;
@@ -152,7 +154,49 @@ export function listen(handler: Handler, opts: ListenOptions): Promise<RunningSe
       else res.destroy();
     }
   };
+  // Upgrade requests (WebSocket exec/attach/port-forward) go through the same authn and API
+  // core; an UpgradeResponse takes over the socket after we wrote its 101, anything else is
+  // written on the raw socket and the connection closed.
+  const upgraded = new Set<Duplex>();
+  const serveUpgrade = async (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => {});
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    const ac = new AbortController();
+    socket.once('close', () => ac.abort());
+    const url = new URL(req.url ?? '/', 'http://x');
+    let out: ApiResponse;
+    try {
+      const user = opts.authenticator.authenticate(authRequestFrom(req));
+      const headers: Record<string, string | undefined> = {};
+      for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+      let path: string;
+      try {
+        path = decodeURIComponent(url.pathname);
+      } catch {
+        path = url.pathname;
+      }
+      const apiReq: ApiRequest = { method: req.method ?? 'GET', path, query: url.searchParams, headers, signal: ac.signal };
+      if (user) apiReq.user = { name: user.name, uid: user.uid, groups: user.groups };
+      out = await handler.handle(apiReq);
+    } catch (e) {
+      const err = e instanceof Error && 'httpCode' in e ? (e as never) : apiErrors.internal(String(e));
+      out = jsonResponse((err as { httpCode: number }).httpCode, statusOf(err));
+    }
+    if (socket.destroyed) return;
+    const head1 = (status: number, headers: Record<string, string>) =>
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n` + Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    if (isUpgrade(out)) {
+      socket.write(head1(101, out.headers) + '\r\n');
+      out.upgrade(socket, head);
+      return;
+    }
+    const body = isStreaming(out) ? JSON.stringify(statusOf(apiErrors.badRequest('this request cannot be upgraded'))) : (out.body ?? '');
+    const headers = isStreaming(out) ? { 'content-type': 'application/json' } : { ...out.headers };
+    socket.end(head1(isStreaming(out) ? 400 : out.status, headers) + `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n` + body);
+  };
   const server = opts.tls ? https.createServer({ ...opts.tls, keepAlive: true }, serve) : http.createServer({ keepAlive: true }, serve);
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void serveUpgrade(req, socket, head));
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 70_000;
   server.requestTimeout = 0; // watches and log follows are long-lived
@@ -173,6 +217,7 @@ export function listen(handler: Handler, opts: ListenOptions): Promise<RunningSe
           new Promise<void>((done) => {
             server.close(() => done());
             server.closeIdleConnections();
+            for (const s of upgraded) s.destroy(); // exec/attach/port-forward sessions end with the server
             // Long-lived requests (watches) were ended by the API core's shutdown; drop what is left.
             setTimeout(() => server.closeAllConnections(), 2000).unref();
           }),

@@ -26,6 +26,7 @@ import { OpenApi } from './openapi/documents.ts';
 import { AdmissionChain, type AdmissionLookup, type AdmissionPlugin } from './admission/admission.ts';
 import { DEFAULT_ADMISSION, SYSTEM_PRIORITY_CLASSES } from './admission/pods.ts';
 import { storageKey } from '../api/resources.ts';
+import { NodeProxy, type NodeClientTls } from './nodeproxy/nodeproxy.ts';
 
 export interface ApiServerOptions {
   backend: Backend;
@@ -40,6 +41,12 @@ export interface ApiServerOptions {
   authenticateToken?: TokenAuthenticator;
   /** Mutating create admission (default: ServiceAccount, Priority, DefaultTolerationSeconds). */
   admission?: AdmissionPlugin[];
+  /**
+   * TLS towards node agents (CA of their serving certificates, our client certificate). With it,
+   * pods/log, exec, attach and portforward are proxied to the agent of the pod's node; without
+   * it they answer 503.
+   */
+  nodeClient?: NodeClientTls;
 }
 
 export const VERSION_INFO = {
@@ -68,6 +75,7 @@ export class ApiServer {
   private readonly discovery: Discovery;
   private readonly openapi: OpenApi;
   private readonly ctx: RestContext;
+  private readonly nodeProxy: NodeProxy | undefined;
   private readonly log: Logger;
   private readonly backend: Backend;
   private readonly abort = new AbortController();
@@ -79,6 +87,7 @@ export class ApiServer {
     this.log = opts.log;
     this.backend = opts.backend;
     this.ctx = { now: () => clock.now() };
+    this.nodeProxy = opts.nodeClient ? new NodeProxy({ tls: opts.nodeClient, nodes: () => this.store('', 'v1', 'nodes'), log: opts.log.child('nodeproxy') }) : undefined;
     const resources = opts.resources ?? RESOURCES;
     this.discovery = new Discovery(resources);
     this.openapi = new OpenApi(resources, { clock: { now: () => clock.now() } });
@@ -216,7 +225,7 @@ export class ApiServer {
     if (!store) {
       throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     }
-    if (info.subresource) return handleSubresource(req, info, store, this.ctx);
+    if (info.subresource) return handleSubresource(req, info, store, this.ctx, this.nodeProxy);
     return handleResource(req, info, store, this.ctx);
   }
 

@@ -1,7 +1,8 @@
 // Subresources: status (and namespaces/finalize) over the parent's storage, scale as an
 // autoscaling/v1 Scale view of spec.replicas, pods/binding, pods/eviction, serviceaccounts/token
-// (TokenRequest, minted by authn/satokens.ts), and the node-served
-// streams (log, exec, attach, portforward, proxy) that answer 503 until an agent serves them.
+// (TokenRequest, minted by authn/satokens.ts), and the node-served streams: pods/log, exec,
+// attach and portforward go to the pod's node agent through nodeproxy/ when the server has
+// node client credentials; those and proxy answer 503 otherwise.
 
 import { apiErrors } from '../base/errors.ts';
 import type { KubeObject } from '../api/types.ts';
@@ -13,6 +14,7 @@ import { rfc3339 } from './registry/store.ts';
 import { patchObject, applyObject, fieldManagerOf, APPLY_PATCH_TYPE, type RestContext } from './rest.ts';
 import { applyPatch } from './patch.ts';
 import { successStatus } from './status.ts';
+import type { NodeProxy, NodeStream } from './nodeproxy/nodeproxy.ts';
 
 const NODE_STREAMS = new Set(['log', 'exec', 'attach', 'portforward', 'proxy']);
 
@@ -25,6 +27,7 @@ export async function handleSubresource(
   info: ResourceRequestInfo,
   store: ResourceStore,
   ctx: RestContext,
+  nodeProxy?: NodeProxy,
 ): Promise<ApiResponse> {
   const def = store.def;
   const sub = info.subresource!;
@@ -34,6 +37,7 @@ export async function handleSubresource(
   if (!declared) throw apiErrors.notFound(def.group, `${def.plural}/${sub}`, name);
 
   if (NODE_STREAMS.has(sub)) {
+    if (nodeProxy && def.group === '' && def.plural === 'pods' && sub !== 'proxy') return nodeProxy.serve(req, sub as NodeStream, store, ns!, name);
     await store.get(ns, name); // 404 for a missing object comes first
     throw apiErrors.serviceUnavailable(
       `no node agent is serving ${def.plural}/${sub} yet: this skiff server runs without an agent, so logs, exec, attach, port-forward and proxy are unavailable`,
