@@ -101,8 +101,11 @@ test('two pods on the bridge: distinct IPs, pod↔pod, host→pod, host port, DE
   try {
     const nsA = await w.netns('a');
     const nsB = await w.netns('b');
-    const a = await net.setUp(ref(`a${w.tag}`), `/var/run/netns/${nsA}`, [{ containerPort: 8080, hostPort, protocol: 'TCP' }]);
-    const b = await net.setUp(ref(`b${w.tag}`), `/var/run/netns/${nsB}`, []);
+    // Both at once: the first ADDs race to create the bridge.
+    const [a, b] = await Promise.all([
+      net.setUp(ref(`a${w.tag}`), `/var/run/netns/${nsA}`, [{ containerPort: 8080, hostPort, protocol: 'TCP' }]),
+      net.setUp(ref(`b${w.tag}`), `/var/run/netns/${nsB}`, []),
+    ]);
     assert.notEqual(a.ip, b.ip);
     for (const s of [a, b]) {
       assert.ok(s.ip.startsWith(`${w.cidrBase}.`), s.ip);
@@ -172,7 +175,7 @@ test('blockEgress drops pod traffic leaving the pod network; destroy removes the
   const net = new CniNetwork({ stateDir: path.join(w.dir, 'cni'), bridge, podCIDR, clusterCIDR, blockEgress: true, log: silentLogger });
   const table = `skiff-${bridge}`;
   // "Outside": a netns behind a host veth, in a range that is neither pod nor cluster.
-  const outNet = `192.168.${Math.floor(Math.random() * 250)}`;
+  const outNet = `198.18.${Math.floor(Math.random() * 250)}`; // RFC 2544 benchmark range
   const hostEnd = `sko${w.tag}`;
   try {
     const nsA = await w.netns('a');
