@@ -352,3 +352,17 @@ test('pull policy defaults and pull secrets', () => {
   assert.deepEqual(registryAuthsFromSecret(legacy), [{ server: 'r:1', auth: 'dTpw' }]);
   assert.deepEqual(registryAuthsFromSecret({ metadata: {}, type: 'Opaque', data: {} }), []);
 });
+
+test('pleg: the relist loop runs on the clock and stops on close', async () => {
+  const { RelistLoop } = await import('./pleg.ts');
+  const clock = new FakeClock();
+  let n = 0;
+  const loop = new RelistLoop({ clock, log: silentLogger, periodMs: 1000, relist: async () => void n++ });
+  loop.start();
+  await clock.advance(0);
+  assert.equal(n, 1);
+  await clock.advance(3000);
+  assert.equal(n, 4);
+  await loop.close();
+  assert.equal(clock.pending(), 0);
+});
