@@ -3,6 +3,7 @@
 import { runServer } from './server.ts';
 import { runSimNodes } from './simnodes.ts';
 import { runScheduler } from './scheduler.ts';
+import { runAgent, runResetNode } from './agent.ts';
 import { FlagError } from './flags.ts';
 
 const USAGE = `Usage: skiff <command> [flags]
@@ -10,6 +11,8 @@ const USAGE = `Usage: skiff <command> [flags]
 Commands:
   server     run a one-node cluster (API server with an embedded datastore)
   scheduler  run the scheduler alone against a cluster (leader-elected)
+  agent      run the node agent alone, joining a cluster (runs its pods as containers)
+  reset-node stop the agent's containers and remove what it put on this machine
   sim-nodes  register simulated nodes (capacity planning, benchmarks)
   version    print the version
 
@@ -25,6 +28,12 @@ async function main(argv: string[]): Promise<number> {
     case 'scheduler':
       await runScheduler(args);
       return -1; // exits on its own after a signal or lost leadership
+    case 'agent':
+      await runAgent(args);
+      return -1; // exits on its own after a signal
+    case 'reset-node':
+      await runResetNode(args);
+      return 0;
     case 'sim-nodes':
       await runSimNodes(args);
       return -1; // exits on its own after a signal

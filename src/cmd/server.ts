@@ -19,6 +19,8 @@ import { InProcessTransport } from '../client/inprocess-transport.ts';
 import { SharedInformerFactory } from '../client/factory.ts';
 import { startScheduler } from '../scheduler/run.ts';
 import { startSimNodes } from '../agent/simnodes.ts';
+import { startAgent } from '../agent/agent.ts';
+import { AGENT_FLAGS, AGENT_FLAGS_USAGE, agentConfigFromFlags } from './agentflags.ts';
 
 export const SERVER_FLAGS = {
   'data-dir': 'string',
@@ -32,6 +34,7 @@ export const SERVER_FLAGS = {
   'disable-scheduler': 'bool',
   'sim-nodes': 'int',
   'log-level': 'string',
+  ...AGENT_FLAGS,
   help: 'bool',
 } as const;
 
@@ -44,14 +47,16 @@ Flags:
   --port N                HTTPS port (default 6443)
   --bind-address ADDR     address to listen on (default 0.0.0.0)
   --datastore URL         sqlite://<path> (default sqlite://<data-dir>/state.db), etcd://host:port[,host:port], memory://
-  --disable-agent         do not run the local node agent (there is none yet in this version)
+  --disable-agent         do not run the local node agent (no containers run on this machine)
   --tls-san HOST          extra name or IP for the serving certificate (repeatable)
   --token-file FILE       bearer tokens, CSV token,user,uid,"group1,group2" (default <data-dir>/token.csv)
   --watch-cache-size N    watch events kept per resource for replay (default 10000)
   --disable-scheduler     do not run the scheduler in this process
   --sim-nodes N           also register N simulated nodes (see 'skiff sim-nodes --help')
   --log-level LEVEL       debug, info, warn, error (default info)
-`;
+
+Local node agent (unless --disable-agent):
+${AGENT_FLAGS_USAGE}`;
 
 export async function runServer(args: string[]): Promise<void> {
   const { flags } = parseFlags(args, SERVER_FLAGS);
@@ -72,7 +77,10 @@ export async function runServer(args: string[]): Promise<void> {
     retainRevisions: 10_000,
     onError: (err) => log.error('datastore background error', { error: String(err) }),
   });
-  const pki = await ensurePkiIsolated(path.join(dataDir, 'tls'), { hosts: (flags['tls-san'] as string[] | undefined) ?? [] });
+  const agentConfig = flags['disable-agent'] ? undefined : agentConfigFromFlags(flags);
+  // The serving certificate also serves the local agent's streaming port, so it names the node IP too.
+  const sans = [...((flags['tls-san'] as string[] | undefined) ?? []), ...(agentConfig?.nodeIP ? [agentConfig.nodeIP] : [])];
+  const pki = await ensurePkiIsolated(path.join(dataDir, 'tls'), { hosts: sans });
   const tokenFile = (flags['token-file'] as string | undefined) ?? path.join(dataDir, 'token.csv');
   await ensureTokenFile(tokenFile);
   const tokens = await loadTokenFile(tokenFile);
@@ -93,6 +101,8 @@ export async function runServer(args: string[]): Promise<void> {
     backend,
     log: log.child('apiserver'),
     watchCacheSize: flags['watch-cache-size'] as number | undefined,
+    // pods/log, exec, attach and portforward are proxied to agents with this client certificate.
+    nodeClient: { caPem: pki.caCertPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem },
     authenticateToken: (token) => {
       const u = tokens.authenticate({ headers: { authorization: `Bearer ${token}` } }) ?? saTokens.authenticateToken(token);
       return u ? { name: u.name, uid: u.uid, groups: [...u.groups.filter((g) => g !== 'system:authenticated'), 'system:authenticated'] } : null;
@@ -128,6 +138,18 @@ export async function runServer(args: string[]): Promise<void> {
     const informers = new SharedInformerFactory({ client, log: log.child('sim-nodes') });
     const sim = await startSimNodes({ client, informers, log: log.child('sim-nodes'), count: flags['sim-nodes'] as number }, components.signal);
     background.push(sim.done.then(() => informers.shutdown()));
+  }
+  if (agentConfig) {
+    const client = clientAs(`system:node:${agentConfig.nodeName}`, ['system:nodes']);
+    const agent = await startAgent({
+      client,
+      dataDir,
+      config: agentConfig,
+      tls: { cert: pki.serverCertPem, key: pki.serverKeyPem, ca: pki.caCertPem },
+      log: log.child('agent'),
+      signal: components.signal,
+    });
+    background.push(agent.done);
   }
   api.setReady();
   log.info('skiff server is ready', { port: running.port, datastore: datastore.replace(/\/\/.*@/, '//***@'), kubeconfig: kubeconfigPath });

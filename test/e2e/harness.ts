@@ -14,6 +14,8 @@ export const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
 
 export interface Cluster {
   dataDir: string;
+  /** Agent flags the server ran with, when it ran the local node agent (see StartOptions.agent). */
+  agent?: AgentOptions;
   port: number;
   kubeconfig: string;
   proc: ChildProcess;
@@ -23,16 +25,38 @@ export interface Cluster {
   stop(): Promise<number | null>;
 }
 
+/** A local node agent with its own bridge, pod CIDR and cgroup root, so test clusters never share host state. */
+export interface AgentOptions {
+  /** Third octet of the pod CIDR 10.77.<n>.0/24, and the suffix of the bridge and cgroup names. */
+  index: number;
+}
+
 export interface StartOptions {
   dataDir?: string;
   args?: string[];
   port?: number;
+  /** Run the local node agent (real containers); without it the server runs with --disable-agent. */
+  agent?: AgentOptions;
+}
+
+/** Server flags for a test node agent: loopback node IP, egress blocked, names unique to `index`. */
+export function agentArgs(a: AgentOptions): string[] {
+  return [
+    '--node-name', `e2e-node-${a.index}`,
+    '--node-ip', '127.0.0.1',
+    '--agent-port', '0',
+    '--pod-cidr', `10.77.${a.index}.0/24`,
+    '--bridge', `skiffe2e${a.index}`,
+    '--cgroup-root', `/skiff-e2e-${a.index}`,
+    '--block-pod-egress',
+  ];
 }
 
 /** Start `skiff server` and resolve once it printed its ready line (after /readyz is true). */
 export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
   const dataDir = opts.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'skiff-e2e-')));
-  const args = ['server', '--data-dir', dataDir, '--port', String(opts.port ?? 0), '--bind-address', '127.0.0.1', '--disable-agent', ...(opts.args ?? [])];
+  const agent = opts.agent ? agentArgs(opts.agent) : ['--disable-agent'];
+  const args = ['server', '--data-dir', dataDir, '--port', String(opts.port ?? 0), '--bind-address', '127.0.0.1', ...agent, ...(opts.args ?? [])];
   const proc = spawn(SKIFF, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let stdout = '';
@@ -53,6 +77,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
   proc.stdout!.resume();
   return {
     dataDir,
+    agent: opts.agent,
     port,
     kubeconfig: path.join(dataDir, 'kubeconfig.yaml'),
     proc,
@@ -65,10 +90,24 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
   };
 }
 
-/** Stop the cluster (if running) and remove its data dir. */
+/**
+ * Stop the cluster (if running) and remove its data dir. A cluster that ran the node agent is
+ * reset first (`skiff reset-node`: its containers, mounts, network namespaces, cgroups, bridge
+ * and nft tables), since stopping the server alone leaves containers running by design.
+ */
 export async function destroyCluster(c: Cluster | undefined): Promise<void> {
   if (!c) return;
   await c.stop();
+  if (c.agent) {
+    const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const p = spawn(SKIFF, ['reset-node', '--data-dir', c.dataDir, ...agentArgs(c.agent!)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      p.stdout!.on('data', (d) => (out += d));
+      p.stderr!.on('data', (d) => (out += d));
+      p.once('exit', (code) => resolve({ code, out }));
+    });
+    if (r.code !== 0) throw new Error(`skiff reset-node failed (${r.code}):\n${r.out}`);
+  }
   await rm(c.dataDir, { recursive: true, force: true });
 }
 
