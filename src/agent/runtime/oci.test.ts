@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { silentLogger } from '../../base/log.ts';
 import type { PodNetwork, PodNetworkRef } from '../network/types.ts';
+import { CniNetwork } from '../network/cni.ts';
 import { Cgroups } from './cgroups.ts';
 import { OciRuntime } from './oci.ts';
 import { run } from './proc.ts';
@@ -369,4 +370,51 @@ test('runc works as the OCI runtime too', { skip: skip || (!existsSync('/usr/sbi
   } finally {
     await rt.removePodSandbox(sb.id);
   }
+});
+
+test('with the real CNI network: pods get IPs, reach each other over the bridge, share localhost; portForward dials the pod IP', { skip }, async (t) => {
+  const env = await setup(t);
+  const tag = randomBytes(3).toString('hex');
+  const podCIDR = `10.${150 + Math.floor(Math.random() * 50)}.${Math.floor(Math.random() * 256)}.0/24`;
+  const net = new CniNetwork({ stateDir: path.join(env.root, 'cni'), bridge: `skr${tag}`, podCIDR, log: silentLogger });
+  const rt = new OciRuntime({ root: path.join(env.root, 'runtime-cni'), network: net, cgroupRoot: env.cgroupRoot, log: silentLogger });
+  const www = path.join(env.root, 'www');
+  await fsp.mkdir(www);
+  await fsp.writeFile(path.join(www, 'index.html'), 'hello from pod A\n');
+  const sandboxes: string[] = [];
+  try {
+    const a = await rt.runPodSandbox(sandboxConfig({ hostname: 'poda' }));
+    sandboxes.push(a.id);
+    const b = await rt.runPodSandbox(sandboxConfig({ hostname: 'podb' }));
+    sandboxes.push(b.id);
+    assert.ok(a.ip && b.ip && a.ip !== b.ip);
+    const web = await rt.createContainer(a.id, containerConfig(env, 'web', ['/bin/httpd', '-f', '-p', '8080', '-h', '/www'], {
+      mounts: [{ containerPath: '/www', hostPath: www, readOnly: true }],
+    }));
+    await rt.startContainer(web);
+    const loop = ['/bin/sh', '-c', 'while true; do sleep 0.2; done'];
+    const sideA = await rt.createContainer(a.id, containerConfig(env, 'side', loop));
+    const client = await rt.createContainer(b.id, containerConfig(env, 'client', loop));
+    await rt.startContainer(sideA);
+    await rt.startContainer(client);
+
+    const viaLocalhost = await waitFor(async () => {
+      const r = await execOut(rt, sideA, ['wget', '-qO-', 'http://127.0.0.1:8080/']);
+      return r.exitCode === 0 ? r.out : undefined;
+    });
+    assert.equal(viaLocalhost, 'hello from pod A\n');
+    assert.deepEqual(await execOut(rt, client, ['wget', '-qO-', `http://${a.ip}:8080/`]), { exitCode: 0, out: 'hello from pod A\n' });
+
+    const sock = await rt.portForward(a.id, 8080);
+    let resp = '';
+    sock.on('data', (d: Buffer) => { resp += d.toString(); });
+    sock.end('GET / HTTP/1.0\r\n\r\n');
+    await new Promise((r) => sock.once('close', r));
+    assert.match(resp, /200 OK[\s\S]*hello from pod A/);
+  } finally {
+    for (const id of sandboxes) await rt.removePodSandbox(id);
+    await net.destroy();
+  }
+  const { stdout } = await run('ip', ['-o', 'link', 'show']);
+  assert.doesNotMatch(stdout, new RegExp(`skr${tag}`));
 });
