@@ -418,3 +418,13 @@ test('with the real CNI network: pods get IPs, reach each other over the bridge,
   const { stdout } = await run('ip', ['-o', 'link', 'show']);
   assert.doesNotMatch(stdout, new RegExp(`skr${tag}`));
 });
+
+test('a tty container gets a terminal from conmon and its output is logged', { skip }, async (t) => {
+  const env = await setup(t);
+  const sb = await env.rt.runPodSandbox(sandboxConfig({ hostNetwork: true }));
+  const id = await env.rt.createContainer(sb.id, containerConfig(env, 'tty', ['/bin/sh', '-c', 'tty; exit 2'], { tty: true, stdin: true }));
+  await env.rt.startContainer(id);
+  const st = await waitExited(env.rt, id);
+  assert.equal(st.exitCode, 2);
+  assert.match(readFileSync(st.logPath, 'utf8'), /stdout \w \/dev\/pts\/\d+/);
+});
