@@ -162,6 +162,8 @@ test('a container runs to exit code 3: reason Error, CRI log lines, timestamps, 
   await env.rt.removeContainer(id); // idempotent
   assert.equal(await env.rt.containerStatus(id), undefined);
   assert.ok(existsSync(st.logPath), 'the log file is kept');
+  assert.deepEqual(await fsp.readdir(path.join(env.root, 'runtime', 'sock')), [], 'conmon socket links removed');
+  assert.deepEqual(await fsp.readdir(path.join(env.root, 'runtime', 'exits')), []);
   await env.rt.stopPodSandbox(sb.id);
   assert.deepEqual(env.net.tearDowns, [sb.id]);
   assert.equal((await env.rt.listPodSandboxes())[0].state, 'notready');

@@ -160,5 +160,7 @@ export class StateStore {
     this.containers.delete(id);
     await fsp.rm(this.layout.containerDir(id), { recursive: true, force: true });
     await fsp.rm(this.layout.exitFile(id), { force: true });
+    // conmon's link from the socket dir to the container's attach socket directory
+    await fsp.rm(path.join(this.layout.socketDir, id), { force: true });
   }
 }
