@@ -5,10 +5,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { access } from 'node:fs/promises';
+import { access, appendFile } from 'node:fs/promises';
 import * as net from 'node:net';
 import { startProxyCluster, type ProxyCluster } from './testing.ts';
 import { echoExec, startEchoServer } from '../../agent/streaming/testing.ts';
+import { formatCriRecord } from '../../agent/streaming/crilog.ts';
 
 const KUBECTL = process.env.KUBECTL_132 ?? '/usr/lib/google-cloud-sdk/bin/kubectl.1.32';
 const haveKubectl = await access(KUBECTL).then(
@@ -90,5 +91,32 @@ test('kubectl port-forward: SPDY over WebSocket to the pod port, several connect
       p.kill('SIGTERM');
       await exited;
     }
+  }
+});
+
+test('kubectl logs -f: follows appended lines and exits 0 when the container exits', { skip: !haveKubectl && `no ${KUBECTL}` }, async () => {
+  const p = spawn(KUBECTL, ['--kubeconfig', c.kubeconfig, 'logs', '-f', 'web'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
+  const main = c.runtime.containers.find((x) => x.id === 'c1')!;
+  try {
+    let out = '';
+    let wake: () => void = () => {};
+    p.stdout.on('data', (d) => {
+      out += d;
+      wake();
+    });
+    const waitFor = async (s: string) => {
+      while (!out.includes(s)) await new Promise<void>((r) => (wake = r));
+    };
+    await waitFor('second line\n');
+    await appendFile(c.logPath, formatCriRecord(new Date(), 'stdout', 'appended'));
+    await waitFor('appended\n');
+    main.state = 'exited';
+    assert.equal(await exited, 0);
+    assert.equal(out, 'hello from main\nsecond line\nappended\n');
+  } finally {
+    main.state = 'running';
+    if (p.exitCode === null && p.signalCode === null) p.kill('SIGTERM');
+    await exited;
   }
 });
