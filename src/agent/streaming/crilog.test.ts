@@ -111,3 +111,11 @@ test('readCriLog follow ends when the signal aborts', async () => {
     assert.equal(await out, 'x\n');
   });
 });
+
+test('timestamps print as the kubelet prints them (RFC3339Nano: Z, no trailing zeros)', async () => {
+  const { rfc3339Nano } = await import('./crilog.ts');
+  assert.equal(rfc3339Nano('2026-11-22T02:59:14.519713156+00:00'), '2026-11-22T02:59:14.519713156Z');
+  assert.equal(rfc3339Nano('2026-11-22T02:59:14.519710000+00:00'), '2026-11-22T02:59:14.51971Z');
+  assert.equal(rfc3339Nano('2026-11-22T02:59:14.000000000Z'), '2026-11-22T02:59:14Z');
+  assert.equal(rfc3339Nano('2026-11-22T02:59:14.5+01:00'), '2026-11-22T02:59:14.5+01:00');
+});

@@ -139,6 +139,18 @@ export interface LogReadControl {
 
 const CHUNK = 64 * 1024;
 
+/**
+ * A log record's time as the kubelet prints it for `logs --timestamps`: Go's RFC3339Nano, so UTC
+ * is "Z" and trailing zeros of the fraction are dropped (conmon writes "+00:00" and 9 digits). Pure.
+ */
+export function rfc3339Nano(time: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/.exec(time);
+  if (!m) return time;
+  const frac = (m[2] ?? '').replace(/0+$/, '');
+  const zone = m[3] === '+00:00' || m[3] === '-00:00' ? 'Z' : m[3];
+  return `${m[1]}${frac ? '.' + frac : ''}${zone}`;
+}
+
 /** Copy the log at `path` to `sink` as `kubectl logs` shows it. Resolves when done. */
 export async function readCriLog(path: string, opts: LogReadOptions, sink: LogSink, ctl: LogReadControl = {}): Promise<void> {
   const fh = await open(path, 'r');
@@ -153,7 +165,7 @@ export async function readCriLog(path: string, opts: LogReadOptions, sink: LogSi
       for (const l of lines) {
         if (!wanted(l)) continue;
         const parts: Buffer[] = [];
-        if (opts.timestamps) parts.push(Buffer.from(l.time + ' '));
+        if (opts.timestamps) parts.push(Buffer.from(rfc3339Nano(l.time) + ' '));
         parts.push(l.text);
         if (!l.partial) parts.push(Buffer.from('\n'));
         let out = Buffer.concat(parts);

@@ -11,7 +11,7 @@ import { startProxyCluster, type ProxyCluster } from './testing.ts';
 import { echoExec, startEchoServer } from '../../agent/streaming/testing.ts';
 import { formatCriRecord } from '../../agent/streaming/crilog.ts';
 
-const KUBECTL = process.env.KUBECTL_132 ?? '/usr/lib/google-cloud-sdk/bin/kubectl.1.32';
+const KUBECTL = process.env.KUBECTL_132 ?? process.env.KUBECTL ?? '/usr/bin/kubectl';
 const haveKubectl = await access(KUBECTL).then(
   () => true,
   () => false,
