@@ -53,3 +53,21 @@ test('create/remove a pod cgroup in every hierarchy; usage and oom counters read
   assert.equal(await cg.usage(`${root}/pod1/c1`), undefined);
   await cg.remove(root); // idempotent
 });
+
+test('pruneAncestors removes empty parents up to the stop path, keeping ones with other children', { skip: isRoot ? false : 'needs root and cgroup v1' }, async () => {
+  await ensureHostCgroups();
+  const cg = new Cgroups();
+  const root = `/skiff-cgprune-${randomBytes(4).toString('hex')}`;
+  try {
+    await Promise.all([cg.create(`${root}/pods/burstable/pod1`), cg.create(`${root}/pods/burstable/pod2`)]);
+    await cg.remove(`${root}/pods/burstable/pod1`);
+    await cg.pruneAncestors(`${root}/pods/burstable/pod1`, root);
+    assert.equal((await cg.existing(`${root}/pods/burstable/pod2`)).length, (await cg.list()).length);
+    await cg.remove(`${root}/pods/burstable/pod2`);
+    await cg.pruneAncestors(`${root}/pods/burstable/pod2`, root);
+    assert.deepEqual(await cg.existing(`${root}/pods`), []);
+    assert.equal((await cg.existing(root)).length, (await cg.list()).length, 'the stop path itself stays');
+  } finally {
+    await cg.remove(root);
+  }
+});

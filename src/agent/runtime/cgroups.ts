@@ -89,6 +89,17 @@ export class Cgroups {
    * their parent's cpus/mems, without which no task could join them. Idempotent.
    */
   async create(cgPath: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.createOnce(cgPath);
+      } catch (e) {
+        // a concurrent pruneAncestors removed an empty level between two mkdirs: walk again
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw e;
+      }
+    }
+  }
+
+  private async createOnce(cgPath: string): Promise<void> {
     const parts = cgPath.split('/').filter(Boolean);
     for (const h of await this.list()) {
       const isCpuset = h.controllers.includes('cpuset');
@@ -103,8 +114,6 @@ export class Cgroups {
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
         }
-        // (a concurrent pruneAncestors may remove an empty level between two mkdirs; the
-        // next mkdir then fails with ENOENT and the caller retries the sandbox)
         if (isCpuset && made) {
           for (const f of ['cpuset.cpus', 'cpuset.mems']) {
             const cur = (await readText(path.join(dir, f)))?.trim();
