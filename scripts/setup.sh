@@ -20,6 +20,7 @@ command -v conntrack >/dev/null 2>&1 || need_apt+=(conntrack)
 command -v docker-registry >/dev/null 2>&1 || need_apt+=(docker-registry)
 command -v setfattr >/dev/null 2>&1 || need_apt+=(attr)
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
+command -v htpasswd >/dev/null 2>&1 || need_apt+=(apache2-utils)  # registry auth tests
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing Debian packages: ${need_apt[*]}"

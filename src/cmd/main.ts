@@ -4,6 +4,7 @@ import { runServer } from './server.ts';
 import { runSimNodes } from './simnodes.ts';
 import { runScheduler } from './scheduler.ts';
 import { runAgent, runResetNode } from './agent.ts';
+import { runImages } from './images.ts';
 import { FlagError } from './flags.ts';
 
 const USAGE = `Usage: skiff <command> [flags]
@@ -12,6 +13,7 @@ Commands:
   server     run a one-node cluster (API server with an embedded datastore)
   scheduler  run the scheduler alone against a cluster (leader-elected)
   agent      run the node agent alone, joining a cluster (runs its pods as containers)
+  images     list, import, pull and remove the node agent's images (ls|import|pull|rm)
   reset-node stop the agent's containers and remove what it put on this machine
   sim-nodes  register simulated nodes (capacity planning, benchmarks)
   version    print the version
@@ -31,6 +33,9 @@ async function main(argv: string[]): Promise<number> {
     case 'agent':
       await runAgent(args);
       return -1; // exits on its own after a signal
+    case 'images':
+      await runImages(args);
+      return typeof process.exitCode === 'number' ? process.exitCode : 0;
     case 'reset-node':
       await runResetNode(args);
       return 0;

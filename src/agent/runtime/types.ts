@@ -1,7 +1,7 @@
 // The container runtime contract of the node agent: a CRI-shaped interface (sandboxes and
 // containers) that the pod workers, the relist loop and the streaming server program against.
 // The real implementation drives crun/runc through conmon (runtime/oci.ts); unit tests use
-// runtime/fake.ts. Everything here is plain data so a fake and the real thing are
+// pods/fake-runtime.ts. Everything here is plain data so a fake and the real thing are
 // interchangeable.
 //
 // Contract:
