@@ -63,6 +63,8 @@ export function launchConmon(o: ConmonLaunch, timeoutMs = 30_000): Promise<numbe
   return new Promise((resolve, reject) => {
     const child = spawn(o.conmonBinary, conmonArgs(o), {
       stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+      // conmon writes an `oom` marker into its working directory too: keep it in the container's state.
+      cwd: o.persistDir,
       env: { ...process.env, _OCI_SYNCPIPE: '3' },
       detached: true,
     });
