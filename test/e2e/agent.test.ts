@@ -252,6 +252,38 @@ spec:
   await kubectlOk(c(), ['delete', 'pod', 'oom', 'crashy', 'ok', 'bad', '--wait=true']);
 });
 
+test('env and volumes from a ConfigMap and a Secret, the downward API, and the termination message', async () => {
+  await kubectlOk(c(), ['create', 'configmap', 'cfg', '--from-literal=greeting=hi', '--from-literal=color=blue']);
+  await kubectlOk(c(), ['create', 'secret', 'generic', 'sec', '--from-literal=password=s3cret']);
+  await apply(`
+apiVersion: v1
+kind: Pod
+metadata: {name: inputs, labels: {tier: web}}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: main
+    image: IMAGE
+    command: [sh, -c, 'echo "$GREETING $(cat /cfg/color) $(cat /sec/password) $MYNS $(cat /info/labels)"; echo "bye now" > /dev/termination-log; exit 2']
+    env:
+    - {name: GREETING, valueFrom: {configMapKeyRef: {name: cfg, key: greeting}}}
+    - {name: MYNS, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}
+    volumeMounts:
+    - {name: cfg, mountPath: /cfg}
+    - {name: sec, mountPath: /sec}
+    - {name: info, mountPath: /info}
+  volumes:
+  - {name: cfg, configMap: {name: cfg}}
+  - {name: sec, secret: {secretName: sec}}
+  - {name: info, downwardAPI: {items: [{path: labels, fieldRef: {fieldPath: metadata.labels}}]}}
+`);
+  await waitFor('pod/inputs', 'jsonpath={.status.phase}=Failed');
+  assert.equal(await kubectlOk(c(), ['logs', 'inputs']), 'hi blue s3cret default tier="web"\n');
+  assert.equal(await jsonpath('pod/inputs', '{.status.containerStatuses[0].state.terminated.message}'), 'bye now\n');
+  assert.equal(await jsonpath('pod/inputs', '{.status.containerStatuses[0].state.terminated.exitCode}'), '2');
+  await kubectlOk(c(), ['delete', 'pod', 'inputs', '--wait=true']);
+});
+
 test('imagePullPolicy Never: a missing image is ErrImageNeverPull, an imported one runs', async () => {
   await apply(`
 apiVersion: v1
