@@ -3,7 +3,7 @@
 // with the figures held against the issue's targets (PASS/MISS). Every server, etcd and temp
 // dir a benchmark starts is stopped/removed at the end, also on failure or Ctrl-C.
 //
-//   node bench/run.ts [--only rss,creates,list,watch,scheduler] [--backends sqlite,etcd] [--quick]
+//   node bench/run.ts [--only rss,creates,list,watch,scheduler,podstartup] [--backends sqlite,etcd] [--quick]
 //                     [--levels 1,16,64] [--creates N] [--pods N] [--watchers N] [--events N]
 //                     [--profile DIR]
 
@@ -17,11 +17,12 @@ import { describeConditions } from './lib/conditions.ts';
 import type { Check, Out } from './lib/report.ts';
 import { table } from './lib/stats.ts';
 import { benchList } from './list.ts';
+import { benchPodStartup, MODES as POD_STARTUP_MODES, type PodStartupOptions } from './podstartup.ts';
 import { benchRss } from './rss.ts';
 import { benchScheduler, type SchedulerBenchOptions } from './scheduler.ts';
 import { benchWatch } from './watch.ts';
 
-const BENCHES = ['rss', 'creates', 'list', 'watch', 'scheduler'] as const;
+const BENCHES = ['rss', 'creates', 'list', 'watch', 'scheduler', 'podstartup'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 const USAGE = `Usage: node bench/run.ts [flags]
@@ -102,7 +103,8 @@ async function main(): Promise<number> {
         const env: Record<string, string> = {};
         if (profileDir) env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${path.join(profileDir, `${name}-${bench}`)}`;
         const be = new BenchBackend(name as BackendName, cleanup, { serverEnv: env });
-        checks.push(...(await runOne(bench, be, { ...sizes, scheduler: { quick, cleanup, profileDir: profileDir && path.join(profileDir, `${name}-scheduler`) } }, out)));
+        const podstartup = { pods: quick ? 10 : 50, warmup: quick ? 1 : 3, rawRuns: quick ? 10 : 50, modes: POD_STARTUP_MODES, backend: name as BackendName, settleMs: 2000, cleanup, profileDir };
+        checks.push(...(await runOne(bench, be, { ...sizes, scheduler: { quick, cleanup, profileDir: profileDir && path.join(profileDir, `${name}-scheduler`) }, podstartup }, out)));
       }
     }
   } finally {
@@ -130,6 +132,7 @@ function runOne(
     watch: Parameters<typeof benchWatch>[1];
     rss: Parameters<typeof benchRss>[1];
     scheduler: SchedulerBenchOptions;
+    podstartup: PodStartupOptions;
   },
   out: Out,
 ): Promise<Check[]> {
@@ -144,6 +147,8 @@ function runOne(
       return benchWatch(be, sizes.watch, out);
     case 'scheduler':
       return benchScheduler(be, sizes.scheduler, out);
+    case 'podstartup':
+      return benchPodStartup(sizes.podstartup, out);
   }
 }
 
