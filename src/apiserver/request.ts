@@ -41,7 +41,12 @@ export interface ApiRequest {
 
 /** Where a streaming response writes. `write` returns the bytes still buffered for this client. */
 export interface ResponseSink {
-  write(chunk: string): number;
+  /**
+   * Queue a chunk (a string is sent as UTF-8); returns how much is buffered for the client.
+   * A Buffer chunk is the sink's only until drain() resumes the writer, which may then reuse
+   * it: a sink that keeps chunks longer copies them.
+   */
+  write(chunk: string | Buffer): number;
   end(): void;
   /** Optional back-pressure: calls `resume` once what is buffered for this client has been
    *  written (at once when nothing waits). Never called after the client has gone. */

@@ -334,44 +334,69 @@ async function list(req: ApiRequest, store: ResourceStore, ns: string | undefine
   return encodeList(req, store, metadata, result.items);
 }
 
-/** Lists of more items than this are streamed in slices rather than built as one string. */
+/** Lists of more items than this are streamed in slices rather than built as one body. */
 const STREAMED_LIST_ITEMS = 500;
-/** Target size of one streamed slice (UTF-16 code units). */
-const LIST_SLICE_CHARS = 256 << 10;
+/** Size of the buffer a streamed list is copied into, one slice at a time (bytes). */
+const LIST_SLICE_BYTES = 256 << 10;
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']}');
 
 /**
- * Encode a list; items are read-only cached objects whose JSON the cache memoizes. A large
- * list is streamed: the head, then the items in slices of about LIST_SLICE_CHARS, waiting for
- * the client to drain when more than a slice is buffered. No body-sized string is built, the
- * first bytes leave at once, and other requests are served between slices.
+ * Encode a list. Items are read-only cached objects whose JSON, and the UTF-8 bytes of it, the
+ * cache memoizes: the body is copied together from those bytes, with no string joining or
+ * re-encoding per request, and its length is known up front (Content-Length, so the TLS layer
+ * encrypts each slice as it is, without chunk framing). A large list is streamed: pieces are
+ * copied into one slice buffer of LIST_SLICE_BYTES, which is written and then reused once the
+ * sink has drained it. No body-sized buffer is built and little garbage is made, the first
+ * bytes leave at once, and other requests are served between slices.
  */
 function encodeList(req: ApiRequest, store: ResourceStore, metadata: Record<string, unknown>, items: KubeObject[]): ApiResponse {
   const def = store.def;
-  const head = `{"kind":${JSON.stringify(def.listKind)},"apiVersion":${JSON.stringify(apiVersionOf(def))},"metadata":${JSON.stringify(metadata)},"items":[`;
+  const head = Buffer.from(`{"kind":${JSON.stringify(def.listKind)},"apiVersion":${JSON.stringify(apiVersionOf(def))},"metadata":${JSON.stringify(metadata)},"items":[`);
+  // head, item, ",", item, …, "]}"
+  const pieces: Buffer[] = new Array(items.length === 0 ? 2 : 2 * items.length + 1);
+  pieces[0] = head;
+  let total = head.length + CLOSE.length;
+  for (let i = 0; i < items.length; i++) {
+    const b = store.cache.objectBytes(items[i]!);
+    if (i > 0) pieces[2 * i] = COMMA;
+    pieces[2 * i + 1] = b;
+    total += b.length + (i > 0 ? 1 : 0);
+  }
+  pieces[pieces.length - 1] = CLOSE;
   if (items.length <= STREAMED_LIST_ITEMS) {
-    const parts: string[] = new Array(items.length);
-    for (let i = 0; i < items.length; i++) parts[i] = store.cache.objectJson(items[i]!);
-    return { status: 200, headers: { 'content-type': JSON_TYPE }, body: head + parts.join(',') + ']}' };
+    const body = Buffer.allocUnsafe(total);
+    let off = 0;
+    for (const p of pieces) off += p.copy(body, off);
+    return { status: 200, headers: { 'content-type': JSON_TYPE }, body };
   }
   return {
     status: 200,
-    headers: { 'content-type': JSON_TYPE },
+    headers: { 'content-type': JSON_TYPE, 'content-length': String(total) },
     stream(sink) {
-      let next = 0;
+      let k = 0;
+      let spare: Buffer | undefined; // the slice buffer, once the sink has drained it
       const pump = (): void => {
-        while (next < items.length) {
+        while (k < pieces.length) {
           if (req.signal.aborted) return sink.end();
-          const parts: string[] = [];
-          let size = 0;
-          while (next < items.length && size < LIST_SLICE_CHARS) {
-            const json = store.cache.objectJson(items[next]!);
-            parts.push(json);
-            size += json.length;
-            next++;
+          const slice = spare ?? Buffer.allocUnsafeSlow(LIST_SLICE_BYTES);
+          spare = undefined;
+          let out: Buffer;
+          if (pieces[k]!.length > slice.length) {
+            out = pieces[k++]!; // an object larger than a slice goes out as it is
+          } else {
+            let off = 0;
+            while (k < pieces.length && off + pieces[k]!.length <= slice.length) off += pieces[k++]!.copy(slice, off);
+            out = slice.subarray(0, off);
           }
-          const slice = (next === parts.length ? head : ',') + parts.join(',') + (next === items.length ? ']}' : '');
-          const buffered = sink.write(slice);
-          if (next < items.length && buffered > LIST_SLICE_CHARS && sink.drain) return sink.drain(pump);
+          sink.write(out);
+          if (k < pieces.length && sink.drain) {
+            const drained = slice;
+            return sink.drain(() => {
+              spare = drained;
+              pump();
+            });
+          }
         }
         sink.end();
       };

@@ -230,11 +230,11 @@ test('list: a large list is streamed in slices with back-pressure and reads as t
   assert.ok(isStreaming(out));
   assert.equal(out.status, 200);
   assert.equal(out.headers?.['content-type'], 'application/json');
-  const chunks: string[] = [];
+  const chunks: (string | Buffer)[] = [];
   let drains = 0;
   await new Promise<void>((resolve) =>
     out.stream({
-      write: (c) => (chunks.push(c), c.length), // report everything as still buffered
+      write: (c) => (chunks.push(typeof c === 'string' ? c : Buffer.from(c)), c.length), // report everything as still buffered
       end: resolve,
       drain: (resume) => (drains++, setImmediate(resume)),
     }),

@@ -184,6 +184,11 @@ export class WatchCache {
     return this.memo.json(obj);
   }
 
+  /** objectJson as UTF-8 bytes, encoded once per object and shared (read-only; for large lists). */
+  objectBytes(obj: KubeObject): Buffer {
+    return this.memo.bytes(obj);
+  }
+
   /** Resolves once `revision` >= rev. Rejects on abort or when the cache stops. Unbounded. */
   async waitForRevision(rev: number, signal?: AbortSignal): Promise<void> {
     if (this.rev >= rev) return;

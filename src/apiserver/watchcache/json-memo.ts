@@ -8,6 +8,9 @@
 // parsed object does (compact JSON, metadata preceded only by scalar fields); otherwise the
 // object is stringified. Either way the result parses to a value deep-equal to the object.
 //
+// Large LISTs send the UTF-8 bytes of that JSON (`bytes`), also kept once per object listed:
+// a repeated LIST then copies bytes instead of joining and re-encoding 10,000 strings.
+//
 // Entries live exactly as long as their object (WeakMap); objects must not be mutated.
 
 import type { KubeObject } from '../../api/types.ts';
@@ -15,6 +18,7 @@ import type { KubeObject } from '../../api/types.ts';
 export class JsonMemo {
   private readonly json_ = new WeakMap<object, string>();
   private readonly raw = new WeakMap<object, string>();
+  private readonly utf8 = new WeakMap<object, Buffer>();
 
   /** Remember the stored text `obj` was parsed from (before resourceVersion was set on it). */
   seed(obj: KubeObject, storedText: string): void {
@@ -32,6 +36,16 @@ export class JsonMemo {
     s ??= JSON.stringify(obj);
     this.json_.set(obj, s);
     return s;
+  }
+
+  /** The UTF-8 bytes of json(obj), encoded once per object. Read-only. */
+  bytes(obj: KubeObject): Buffer {
+    let b = this.utf8.get(obj);
+    if (b === undefined) {
+      b = Buffer.from(this.json(obj), 'utf8');
+      this.utf8.set(obj, b);
+    }
+    return b;
   }
 }
 
