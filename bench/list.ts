@@ -10,7 +10,7 @@ import { describeConditions } from './lib/conditions.ts';
 import { drive, pause } from './lib/drive.ts';
 import { coreKeyFn, ensureNamespace, nameTemplate } from './lib/k8s.ts';
 import { podBodyFactory } from './lib/pod.ts';
-import { readMemory } from './lib/procs.ts';
+import { CpuMeter, readMemory } from './lib/procs.ts';
 import { section, type Check, type Out } from './lib/report.ts';
 import { mb, ms, rate, summarize, table, verdict } from './lib/stats.ts';
 
@@ -36,6 +36,9 @@ interface Form {
   ttfb: number[];
   bytes: number;
   items: string;
+  /** CPU over the measured runs, per request: the server's and the bench client's (ms), and
+   *  everything else on the machine meanwhile (% of one core). Only for requests to the server. */
+  cpu?: { serverMs: number; benchMs: number; othersPct: number };
 }
 
 interface Once {
@@ -44,18 +47,25 @@ interface Once {
   ttfbMs?: number;
 }
 
-async function timeRuns(runs: number, once: () => Promise<Once>): Promise<Omit<Form, 'name'>> {
+async function timeRuns(runs: number, once: () => Promise<Once>, serverPid?: number): Promise<Omit<Form, 'name'>> {
   let last: Once = { bytes: 0, items: '' };
   for (let i = 0; i < WARM_RUNS; i++) last = await once();
   const times: number[] = [];
   const ttfb: number[] = [];
+  const meter = serverPid === undefined ? undefined : new CpuMeter({ server: [serverPid] });
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
     last = await once();
     times.push(performance.now() - t0);
     if (last.ttfbMs !== undefined) ttfb.push(last.ttfbMs);
   }
-  return { times, ttfb, bytes: last.bytes, items: last.items };
+  const use = meter?.stop();
+  const cpu = use && {
+    serverMs: (use.seconds.server! * 1000) / runs,
+    benchMs: (use.benchPct / 100) * (times.reduce((a, b) => a + b, 0) / runs),
+    othersPct: use.othersPct,
+  };
+  return { times, ttfb, bytes: last.bytes, items: last.items, ...(cpu ? { cpu } : {}) };
 }
 
 export async function benchList(be: BenchBackend, opts: ListOptions, out: Out): Promise<Check[]> {
@@ -97,7 +107,7 @@ export async function benchList(be: BenchBackend, opts: ListOptions, out: Out): 
     // The item count is checked once (parsing is not part of the timing).
     const checked = async (name: string, path: string, accept: string | undefined, count: (b: Buffer) => string) => {
       const counted = await get(path, accept, count)();
-      const timed = await timeRuns(opts.runs, get(path, accept, () => counted.items));
+      const timed = await timeRuns(opts.runs, get(path, accept, () => counted.items), srv!.pid);
       forms.push({ name, ...timed });
     };
     await checked('GET /api/v1/pods', '/api/v1/pods', undefined, countItems);
@@ -161,14 +171,28 @@ export async function benchList(be: BenchBackend, opts: ListOptions, out: Out): 
 
   out(
     table(
-      ['request', 'items', 'bytes', 'p50', 'min', 'max', 'p50 to headers'],
+      ['request', 'items', 'bytes', 'p50', 'min', 'max', 'p50 to headers', 'skiff CPU/req', 'bench CPU/req', 'other CPU'],
       forms.map((f) => {
         const s = summarize(f.times);
-        return [f.name, f.items, mb(f.bytes), ms(s.p50), ms(s.min), ms(s.max), f.ttfb.length ? ms(summarize(f.ttfb).p50) : '-'];
+        const c = f.cpu;
+        return [
+          f.name,
+          f.items,
+          mb(f.bytes),
+          ms(s.p50),
+          ms(s.min),
+          ms(s.max),
+          f.ttfb.length ? ms(summarize(f.ttfb).p50) : '-',
+          c ? ms(c.serverMs) : '-',
+          c ? ms(c.benchMs) : '-',
+          c ? `${Math.round(c.othersPct)}%` : '-',
+        ];
       }),
     ),
   );
-  out('(raw "bytes" = sum of value lengths, no envelope; "to headers" = request sent → response headers received)');
+  out('(raw "bytes" = sum of value lengths, no envelope; "to headers" = request sent → response headers received;');
+  out(' CPU/req = CPU time per request over the measured runs (skiff server process; the bench client, which decrypts and collects the body);');
+  out(' other CPU = everything else on the machine meanwhile, % of one core)');
   const full = forms.find((f) => f.name === 'GET /api/v1/pods');
   if (full) {
     const p50 = summarize(full.times).p50;
