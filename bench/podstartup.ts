@@ -18,14 +18,14 @@
 // the two deployments, with no cluster running.
 //
 //   node bench/podstartup.ts [--pods N] [--warmup N] [--raw N] [--modes combined,split]
-//                            [--backend sqlite|etcd] [--profile DIR]
+//                            [--backend sqlite|etcd] [--profile DIR] [--entry DIST/cmd/main.js]
 // or from run.ts: `npm run bench -- --only podstartup [--backends sqlite]`.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { BENCH_IMAGE, startAgentCluster, type AgentCluster, type AgentMode } from './lib/agent-cluster.ts';
+import { BENCH_IMAGE, skiffRunsFrom, startAgentCluster, type AgentCluster, type AgentMode } from './lib/agent-cluster.ts';
 import { prepareRawBaseline, RAW_STEPS, type RawTiming, type RawVariant } from './lib/agent-raw.ts';
 import { PodStopwatch, type PodTimes } from './lib/agent-watch.ts';
 import { Cleanup } from './lib/cleanup.ts';
@@ -53,6 +53,8 @@ export interface PodStartupOptions {
   cleanup: Cleanup;
   /** Run server and agent with --cpu-prof into DIR/<backend>-podstartup-<mode>/. */
   profileDir?: string;
+  /** Run this main.js (e.g. of a dist/ built elsewhere) with the pinned node instead of bin/skiff. */
+  entry?: string;
 }
 
 const TARGET_P50_MS = 100;
@@ -180,7 +182,7 @@ function rawRows(variant: RawVariant, runs: RawTiming[]): string[][] {
 
 async function measureDeployment(mode: AgentMode, index: number, datastore: string | undefined, opts: PodStartupOptions, out: Out): Promise<PhaseResult[]> {
   const prof = (who: string) => (opts.profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.join(opts.profileDir, `${opts.backend}-podstartup-${mode}-${who}`)}` } : undefined);
-  const cluster = await startAgentCluster({ mode, index, datastore, cleanup: opts.cleanup, serverEnv: prof('server'), agentEnv: prof('agent'), });
+  const cluster = await startAgentCluster({ mode, index, datastore, entry: opts.entry, cleanup: opts.cleanup, serverEnv: prof('server'), agentEnv: prof('agent') });
   const client = new KubeClient(cluster.creds, { maxSockets: CONNECTIONS + 1 });
   const watch = new PodStopwatch(client, NAMESPACE);
   try {
@@ -211,7 +213,7 @@ async function measureDeployment(mode: AgentMode, index: number, datastore: stri
 
 export async function benchPodStartup(opts: PodStartupOptions, out: Out): Promise<Check[]> {
   const sizes = `${opts.pods} pods sequential + ${opts.pods} as a burst (${CONNECTIONS} connections) per deployment, ${opts.warmup} warm-up pods; raw baseline ${opts.rawRuns} per variant`;
-  section(out, `pod startup (node agent): backend ${opts.backend}`, describeConditions({ backend: opts.backend, deployments: opts.modes.join(', '), sizes, image: `${BENCH_IMAGE} (busybox-static, imported at agent start: no pull measured)` }));
+  section(out, `pod startup (node agent): backend ${opts.backend}`, describeConditions({ backend: opts.backend, deployments: opts.modes.join(', '), sizes, image: `${BENCH_IMAGE} (busybox-static, imported at agent start: no pull measured)`, 'skiff runs from': opts.entry ?? skiffRunsFrom() }));
   const checks: Check[] = [];
   const index = (process.pid % 90) * 2 + 10;
   let datastore: string | undefined;
@@ -329,6 +331,7 @@ if (import.meta.main) {
       backend: { type: 'string', default: 'sqlite' },
       profile: { type: 'string' },
       settle: { type: 'string', default: '2000' },
+      entry: { type: 'string' },
     },
   });
   const modes = values.modes.split(',').map((m) => m.trim()) as AgentMode[];
@@ -350,6 +353,7 @@ if (import.meta.main) {
       settleMs: Number(values.settle),
       cleanup,
       profileDir: values.profile ? path.resolve(values.profile) : undefined,
+      entry: values.entry ? path.resolve(values.entry) : undefined,
     },
     out,
   )

@@ -9,7 +9,8 @@
 // PIDs it started, runs `skiff reset-node` (containers, mounts, netns, cgroups, bridge, nft
 // table) and removes the data dirs; it is registered with the Cleanup, so it runs on failure too.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,7 @@ import { credentialsFromKubeconfig, KubeClient, type Credentials } from './clien
 import { ROOT } from './server.ts';
 
 const SKIFF = path.join(ROOT, 'bin/skiff');
+const NODE = path.join(ROOT, 'node_modules/.bin/node');
 const START_TIMEOUT_MS = 90_000;
 const STOP_GRACE_MS = 15_000;
 
@@ -56,7 +58,21 @@ export interface StartAgentClusterOptions {
   agentEnv?: Record<string, string>;
   /** --datastore URL; default the server's sqlite file. */
   datastore?: string;
+  /** Run this main.js/main.ts with the pinned node instead of bin/skiff (e.g. a freshly built dist). */
+  entry?: string;
   cleanup: Cleanup;
+}
+
+/** What bin/skiff runs now: the built dist/ when it is current, else the TypeScript sources. */
+export function skiffRunsFrom(): string {
+  const stamp = path.join(ROOT, 'dist/.stamp');
+  if (!existsSync(stamp)) return 'src/ (TypeScript through Node\'s type stripper; no dist/)';
+  const newer = execFileSync('find', [path.join(ROOT, 'src'), '-newer', stamp, '-print', '-quit'], { encoding: 'utf8' }).trim();
+  return newer ? 'src/ (TypeScript through Node\'s type stripper; dist/ is stale)' : 'dist/ (built JavaScript)';
+}
+
+function command(entry: string | undefined, args: string[]): [string, string[]] {
+  return entry ? [NODE, [entry, ...args]] : [SKIFF, args];
 }
 
 /** Agent flags unique to `index`, as the e2e harness's agentArgs() builds them. */
@@ -81,8 +97,9 @@ interface Child {
   stop(): Promise<void>;
 }
 
-function startChild(label: string, args: string[], env: Record<string, string> | undefined, cleanup: Cleanup): Child {
-  const proc = spawn(SKIFF, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+function startChild(label: string, entry: string | undefined, args: string[], env: Record<string, string> | undefined, cleanup: Cleanup): Child {
+  const [cmd, argv] = command(entry, args);
+  const proc = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   if (proc.pid !== undefined) cleanup.trackPid(proc.pid);
   let lines: string[] = [];
   let partial = '';
@@ -136,9 +153,10 @@ function startChild(label: string, args: string[], env: Record<string, string> |
   };
 }
 
-function resetNode(dataDir: string, flags: string[]): Promise<void> {
+function resetNode(entry: string | undefined, dataDir: string, flags: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const p = spawn(SKIFF, ['reset-node', '--data-dir', dataDir, ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [cmd, argv] = command(entry, ['reset-node', '--data-dir', dataDir, ...flags]);
+    const p = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout!.on('data', (d) => (out += d));
     p.stderr!.on('data', (d) => (out += d));
@@ -172,7 +190,7 @@ export async function startAgentCluster(opts: StartAgentClusterOptions): Promise
   const stop = cleanup.add(`podstartup ${mode} cluster (${serverDir})`, async () => {
     for (const c of [...children].reverse()) await c.stop();
     try {
-      if (reset) await resetNode(agentDataDir, flags);
+      if (reset) await resetNode(opts.entry, agentDataDir, flags);
     } finally {
       await rm(serverDir, { recursive: true, force: true });
     }
@@ -191,7 +209,7 @@ export async function startAgentCluster(opts: StartAgentClusterOptions): Promise
     const serverArgs = ['server', '--data-dir', serverDir, '--port', '0', '--bind-address', '127.0.0.1'];
     if (opts.datastore) serverArgs.push('--datastore', opts.datastore);
     serverArgs.push(...(mode === 'combined' ? flags : ['--disable-agent', '--tls-san', '127.0.0.1']));
-    const server = startChild('server', serverArgs, opts.serverEnv, cleanup);
+    const server = startChild('server', opts.entry, serverArgs, opts.serverEnv, cleanup);
     children.push(server);
     const m = await server.ready(/ready on https:\/\/[^\s]+:(\d+)\nexport KUBECONFIG=/, 'skiff server');
     const port = Number(m[1]);
@@ -204,6 +222,7 @@ export async function startAgentCluster(opts: StartAgentClusterOptions): Promise
       const tls = path.join(serverDir, 'tls');
       agent = startChild(
         'agent',
+        opts.entry,
         [
           'agent',
           '--server', `https://127.0.0.1:${port}`,
