@@ -65,17 +65,17 @@ export class InProcessTransport implements Transport {
         return { status: res.status, headers, body: req.method === 'HEAD' ? Buffer.alloc(0) : b };
       }
       // A streamed answer read whole (e.g. a watch with timeoutSeconds called through do()).
-      const chunks: string[] = [];
+      const chunks: Buffer[] = [];
       await untilAborted(
         new Promise<void>((resolve) =>
           res.stream({
-            write: (c) => (chunks.push(c), 0),
+            write: (c) => (chunks.push(typeof c === 'string' ? Buffer.from(c) : c), 0), // no drain(): Buffers are never reused
             end: () => resolve(),
           }),
         ),
         req.signal,
       );
-      return { status: res.status, headers, body: Buffer.from(chunks.join('')) };
+      return { status: res.status, headers, body: Buffer.concat(chunks) };
     } finally {
       req.signal?.removeEventListener('abort', onAbort);
     }
@@ -109,7 +109,8 @@ export class InProcessTransport implements Transport {
     res.stream({
       write(chunk) {
         if (queue.isEnded) return 0;
-        for (const line of splitter.push(chunk)) queue.push(line);
+        // (Buffer chunks, from large lists, always end on a whole item: valid UTF-8 alone.)
+        for (const line of splitter.push(typeof chunk === 'string' ? chunk : chunk.toString('utf8'))) queue.push(line);
         return queue.weight;
       },
       end() {
