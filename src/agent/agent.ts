@@ -60,18 +60,7 @@ export interface AgentConfig {
   maxPods: number;
 }
 
-export const DEFAULT_AGENT_CONFIG: Omit<AgentConfig, 'nodeName'> = {
-  port: 10250,
-  runtime: 'crun',
-  podCIDR: '10.42.0.0/24',
-  clusterCIDR: '10.42.0.0/16',
-  bridge: 'skiff0',
-  cgroupRoot: '/skiff',
-  blockPodEgress: false,
-  clusterDNS: [],
-  clusterDomain: 'cluster.local',
-  maxPods: 110,
-};
+export { DEFAULT_AGENT_CONFIG } from './defaults.ts';
 
 export interface StartAgentOptions {
   /** API client authenticated as the node (system:node:<name>, group system:nodes). */

@@ -2,7 +2,7 @@
 // in-process transport both speak these, so tests exercise real API semantics without a socket.
 
 import { apiErrors } from '../base/errors.ts';
-import { parse as parseYaml } from 'yaml';
+import type * as Yaml from 'yaml';
 import { createRequire } from 'node:module';
 import type * as ProtobufDecode from './protobuf/decode.ts';
 
@@ -15,6 +15,13 @@ function protobufDecoder(): typeof ProtobufDecode {
     protobufDecode = createRequire(self)(self.endsWith('.ts') ? './protobuf/decode.ts' : './protobuf/decode.js') as typeof ProtobufDecode;
   }
   return protobufDecode;
+}
+
+/** The YAML parser, loaded on first YAML body (a few MB resident; most bodies are JSON). */
+let yaml: typeof Yaml | undefined;
+function parseYaml(text: string, opts: Yaml.ParseOptions & Yaml.DocumentOptions & Yaml.SchemaOptions & Yaml.ToJSOptions): unknown {
+  yaml ??= createRequire(import.meta.url)('yaml') as typeof Yaml;
+  return yaml.parse(text, opts);
 }
 
 export interface RequestUser {

@@ -2,7 +2,8 @@
 // `skiff reset-node` so the three always agree on names, defaults and host resources.
 
 import { hostname } from 'node:os';
-import { DEFAULT_AGENT_CONFIG, type AgentConfig } from '../agent/agent.ts';
+import type { AgentConfig } from '../agent/agent.ts';
+import { DEFAULT_AGENT_CONFIG } from '../agent/defaults.ts';
 import { FlagError, type FlagValues } from './flags.ts';
 
 export const AGENT_FLAGS = {

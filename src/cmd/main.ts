@@ -1,10 +1,7 @@
 // Entry point of the `skiff` command: picks the subcommand and reports usage errors plainly.
 
-import { runServer } from './server.ts';
-import { runSimNodes } from './simnodes.ts';
-import { runScheduler } from './scheduler.ts';
-import { runAgent, runResetNode } from './agent.ts';
-import { runImages } from './images.ts';
+// Each command's module is loaded when it runs: the server does not carry the agent's or the
+// other commands' code (idle memory).
 import { FlagError } from './flags.ts';
 
 const USAGE = `Usage: skiff <command> [flags]
@@ -25,22 +22,22 @@ async function main(argv: string[]): Promise<number> {
   const [cmd, ...args] = argv;
   switch (cmd) {
     case 'server':
-      await runServer(args);
+      await (await import('./server.ts')).runServer(args);
       return -1; // keeps running until a signal
     case 'scheduler':
-      await runScheduler(args);
+      await (await import('./scheduler.ts')).runScheduler(args);
       return -1; // exits on its own after a signal or lost leadership
     case 'agent':
-      await runAgent(args);
+      await (await import('./agent.ts')).runAgent(args);
       return -1; // exits on its own after a signal
     case 'images':
-      await runImages(args);
+      await (await import('./images.ts')).runImages(args);
       return typeof process.exitCode === 'number' ? process.exitCode : 0;
     case 'reset-node':
-      await runResetNode(args);
+      await (await import('./agent.ts')).runResetNode(args);
       return 0;
     case 'sim-nodes':
-      await runSimNodes(args);
+      await (await import('./simnodes.ts')).runSimNodes(args);
       return -1; // exits on its own after a signal
     case 'version':
       process.stdout.write('skiff v0.1.0 (Kubernetes API v1.32)\n');

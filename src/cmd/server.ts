@@ -17,9 +17,6 @@ import { parseFlags } from './flags.ts';
 import { ApiClient } from '../client/client.ts';
 import { InProcessTransport } from '../client/inprocess-transport.ts';
 import { SharedInformerFactory } from '../client/factory.ts';
-import { startScheduler } from '../scheduler/run.ts';
-import { startSimNodes } from '../agent/simnodes.ts';
-import { startAgent } from '../agent/agent.ts';
 import { AGENT_FLAGS, AGENT_FLAGS_USAGE, agentConfigFromFlags } from './agentflags.ts';
 
 export const SERVER_FLAGS = {
@@ -130,17 +127,20 @@ export async function runServer(args: string[]): Promise<void> {
   if (!flags['disable-scheduler']) {
     const client = clientAs('system:kube-scheduler', []);
     const informers = new SharedInformerFactory({ client, log: log.child('scheduler') });
+    const { startScheduler } = await import('../scheduler/run.ts'); // loaded only when enabled (idle memory)
     const sched = startScheduler({ client, informers, log: log.child('scheduler'), signal: components.signal });
     background.push(sched.done.then(() => informers.shutdown()));
   }
   if (flags['sim-nodes']) {
     const client = clientAs('system:node:simulated', ['system:nodes']);
     const informers = new SharedInformerFactory({ client, log: log.child('sim-nodes') });
+    const { startSimNodes } = await import('../agent/simnodes.ts');
     const sim = await startSimNodes({ client, informers, log: log.child('sim-nodes'), count: flags['sim-nodes'] as number }, components.signal);
     background.push(sim.done.then(() => informers.shutdown()));
   }
   if (agentConfig) {
     const client = clientAs(`system:node:${agentConfig.nodeName}`, ['system:nodes']);
+    const { startAgent } = await import('../agent/agent.ts');
     const agent = await startAgent({
       client,
       dataDir,
