@@ -120,18 +120,26 @@ function filterFor(subresource: string | undefined, hasStatus: boolean): FieldFi
   return (s) => s;
 }
 
+/** Contexts by everything but the time: the schema, updater and filter of a kind are built once. */
+const contexts = new Map<string, Omit<Context, 'now'>>();
+
 function contextFor(group: string, version: string, kind: string, subresource: string | undefined, hasStatus: boolean | undefined, now: Date): Context {
-  const schema = ssaSchemaForKind(group, kind);
-  const status = hasStatus ?? findResourceByKind(group, version, kind)?.hasStatus ?? false;
-  return {
-    key: `${group}/${kind}|${version}|${subresource ?? ''}|${status}`,
-    schema,
-    updater: new Updater(schema, filterFor(subresource, status)),
-    apiVersion: group ? `${group}/${version}` : version,
-    kind,
-    subresource: subresource || undefined,
-    now: formatTime(now),
-  };
+  const id = `${group}/${kind}|${version}|${subresource ?? ''}|${hasStatus ?? ''}`;
+  let c = contexts.get(id);
+  if (!c) {
+    const schema = ssaSchemaForKind(group, kind);
+    const status = hasStatus ?? findResourceByKind(group, version, kind)?.hasStatus ?? false;
+    c = {
+      key: `${group}/${kind}|${version}|${subresource ?? ''}|${status}`,
+      schema,
+      updater: new Updater(schema, filterFor(subresource, status)),
+      apiVersion: group ? `${group}/${version}` : version,
+      kind,
+      subresource: subresource || undefined,
+    };
+    if (contexts.size < 1024) contexts.set(id, c); // bounded: kinds × subresources, plus unknown kinds
+  }
+  return { ...c, now: formatTime(now) };
 }
 
 /** The object as JSON, without its managedFields. */

@@ -52,7 +52,8 @@ export function parseIdentifier(id: string): ManagerInfo {
 
 /** RFC 3339 at whole seconds in UTC, as metav1.Time is written. */
 export function formatTime(d: Date): string {
-  return d.toISOString().replace(/\.\d+Z$/, 'Z');
+  const iso = d.toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ (or ±YYYYYY-… outside years 0–9999)
+  return iso.endsWith('Z') && iso[iso.length - 5] === '.' ? `${iso.slice(0, -5)}Z` : iso.replace(/\.\d+Z$/, 'Z');
 }
 
 function normalizeTime(t: unknown): string | undefined {
