@@ -29,7 +29,6 @@ import { agentPaths } from './paths.ts';
 import { NodeHeartbeat, readHostFacts } from './node.ts';
 import { CniNetwork } from './network/cni.ts';
 import { OciRuntime } from './runtime/oci.ts';
-import { ensureHostCgroups } from './runtime/cgroups.ts';
 import { LocalImageStore } from './images/store.ts';
 import { ApiPodInputSource } from './volumes/apisource.ts';
 import { HostVolumeManager } from './volumes/manager.ts';
@@ -126,7 +125,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   const clock = opts.clock ?? realClock;
   const paths = agentPaths(opts.dataDir);
   for (const dir of [paths.root, paths.images, paths.runtime, paths.cni, paths.pods, paths.logs]) await mkdir(dir, { recursive: true, mode: 0o700 });
-  if (config.runtime === 'crun' || config.runtime.endsWith('/crun')) await ensureHostCgroups();
+  // (crun's hugetlb trap is handled by the runtime itself on its first call: ensureHostCgroups)
 
   const network = podNetworkFor(opts.dataDir, config, log);
   const runtime = new OciRuntime({ root: paths.runtime, runtimeBinary: config.runtime, network, cgroupRoot: '/', log: log.child('runtime'), clock });
@@ -151,7 +150,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     shape: {
       name: config.nodeName,
       facts,
-      containerRuntimeVersion: await runtimeVersion(runtime.name === 'runc' ? '/usr/sbin/runc' : '/usr/bin/crun'),
+      containerRuntimeVersion: await runtimeVersion(config.runtime.startsWith('/') ? config.runtime : config.runtime === 'runc' ? '/usr/sbin/runc' : '/usr/bin/crun'),
       agentPort: addr.port,
       maxPods: config.maxPods,
       podCIDR: config.podCIDR,

@@ -4,7 +4,7 @@
 
 import * as os from 'node:os';
 import { readFile, statfs } from 'node:fs/promises';
-import type { KubeObject } from '../api/types.ts';
+import type { KubeObject, OwnerReference } from '../api/types.ts';
 import type { Logger } from '../base/log.ts';
 import type { ApiClient } from '../client/client.ts';
 import { isAbort, isAlreadyExists, isNotFound } from '../client/errors.ts';
@@ -135,6 +135,27 @@ export function buildNodeStatus(shape: NodeShape, health: NodeHealth, now: strin
     },
     ...(previous?.images ? { images: previous.images } : {}),
   };
+}
+
+/**
+ * Renew node `name`'s Lease in kube-node-lease (holder = the node, 40 s duration), creating it
+ * when missing; `owners` gives the ownerReferences of a new Lease (the kubelet makes the Node its owner).
+ */
+export async function renewNodeLease(client: ApiClient, name: string, renewTime: string, owners?: () => Promise<OwnerReference[]>): Promise<void> {
+  const leases = client.resource('coordination.k8s.io', 'v1', 'leases');
+  const spec = { holderIdentity: name, leaseDurationSeconds: LEASE_DURATION_S, renewTime };
+  try {
+    await leases.patch('kube-node-lease', name, 'merge', { spec });
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    const ownerReferences = owners ? await owners() : undefined;
+    await leases.create('kube-node-lease', {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name, namespace: 'kube-node-lease', ...(ownerReferences ? { ownerReferences } : {}) },
+      spec,
+    });
+  }
 }
 
 /** The Node object to create at registration. Pure. */
@@ -278,24 +299,10 @@ export class NodeHeartbeat {
 
   async renewLease(): Promise<void> {
     const name = this.opts.shape.name;
-    const leases = this.opts.client.resource('coordination.k8s.io', 'v1', 'leases');
-    const spec = { holderIdentity: name, leaseDurationSeconds: LEASE_DURATION_S, renewTime: rfc3339Micro(this.clock.now()) };
-    try {
-      await leases.patch('kube-node-lease', name, 'merge', { spec });
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
+    await renewNodeLease(this.opts.client, name, rfc3339Micro(this.clock.now()), async () => {
       const node = await this.nodes().get(undefined, name);
-      await leases.create('kube-node-lease', {
-        apiVersion: 'coordination.k8s.io/v1',
-        kind: 'Lease',
-        metadata: {
-          name,
-          namespace: 'kube-node-lease',
-          ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: node.metadata.uid! }],
-        },
-        spec,
-      });
-    }
+      return [{ apiVersion: 'v1', kind: 'Node', name, uid: node.metadata.uid! }];
+    });
   }
 
   async run(signal: AbortSignal): Promise<void> {

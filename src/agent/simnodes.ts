@@ -7,6 +7,7 @@ import type { KubeObject } from '../api/types.ts';
 import type { Logger } from '../base/log.ts';
 import type { ApiClient } from '../client/client.ts';
 import { isAlreadyExists, isNotFound, isAbort } from '../client/errors.ts';
+import { renewNodeLease } from './node.ts';
 import type { SharedInformerFactory } from '../client/factory.ts';
 import { type Clock, realClock, delay, rfc3339, rfc3339Micro } from '../client/clock.ts';
 
@@ -32,7 +33,6 @@ export interface SimNodesOptions {
   concurrency?: number;
 }
 
-const LEASE_DURATION_S = 40;
 
 /** Parse `k=v,k2=v2`; an entry without `=` is an error. */
 export function parseLabels(s: string): Record<string, string> {
@@ -174,7 +174,6 @@ export async function startSimNodes(opts: SimNodesOptions, signal: AbortSignal):
   const mine = new Set(names);
   const run = limiter(opts.concurrency ?? 32);
   const nodes = opts.client.resource('', 'v1', 'nodes');
-  const leases = opts.client.resource('coordination.k8s.io', 'v1', 'leases');
   const pods = opts.client.resource('', 'v1', 'pods');
   const now = () => rfc3339(clock.now());
 
@@ -191,15 +190,7 @@ export async function startSimNodes(opts: SimNodesOptions, signal: AbortSignal):
   );
   opts.log.info('simulated nodes registered', { count: names.length, prefix });
 
-  const renewLease = async (name: string) => {
-    const spec = { holderIdentity: name, leaseDurationSeconds: LEASE_DURATION_S, renewTime: rfc3339Micro(clock.now()) };
-    try {
-      await leases.patch('kube-node-lease', name, 'merge', { spec });
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-      await leases.create('kube-node-lease', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: 'kube-node-lease' }, spec });
-    }
-  };
+  const renewLease = (name: string) => renewNodeLease(opts.client, name, rfc3339Micro(clock.now()));
 
   const leaseLoop = async () => {
     const period = opts.leaseRenewMs ?? 10_000;

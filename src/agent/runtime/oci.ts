@@ -337,8 +337,11 @@ export class OciRuntime implements Runtime {
           return undefined; // still running, or the monitor died
         }
       };
-      let exit = await readExit();
-      if (exit === undefined && !(rec.pid && await processAlive(rec.pid, rec.pidStartTime))) {
+      // A live init has no exit file yet: one /proc read settles the common case (the relist
+      // observes every running container each second).
+      const alive = rec.pid !== undefined && await processAlive(rec.pid, rec.pidStartTime);
+      let exit = alive ? undefined : await readExit();
+      if (exit === undefined && !alive) {
         // the container's init is gone; conmon writes the exit file right after reaping it
         const conmonPid = Number(await readFileOr(path.join(this.layout.persistDir(rec.id), 'conmon.pid'), '0'));
         if (!(conmonPid > 0 && await processAlive(conmonPid))) {

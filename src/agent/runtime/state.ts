@@ -5,22 +5,15 @@
 
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import type { PortMapping } from './types.ts';
+import type { ContainerInfo, PortMapping, SandboxInfo } from './types.ts';
 
-export interface SandboxRecord {
-  id: string;
-  podUid: string;
-  name: string;
-  namespace: string;
-  attempt: number;
-  createdAt: number;
+/** What is persisted of a sandbox: the contract's fields it keeps, plus what the runtime needs. */
+export interface SandboxRecord extends Pick<SandboxInfo, 'id' | 'podUid' | 'name' | 'namespace' | 'attempt' | 'createdAt' | 'ip' | 'netnsPath' | 'labels' | 'annotations'> {
   hostname: string;
   hostNetwork: boolean;
   portMappings: PortMapping[];
   /** Full cgroup path of the pod (relative to each hierarchy root). */
   cgroupPath: string;
-  ip?: string;
-  netnsPath?: string;
   ipcNsPath: string;
   utsNsPath?: string;
   shmPath: string;
@@ -28,8 +21,6 @@ export interface SandboxRecord {
   networkUp: boolean;
   /** true once stopPodSandbox ran. */
   stopped: boolean;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
 }
 
 export interface ContainerFinish {
@@ -39,28 +30,18 @@ export interface ContainerFinish {
   message?: string;
 }
 
-export interface ContainerRecord {
-  id: string;
-  sandboxId: string;
-  podUid: string;
-  name: string;
-  attempt: number;
-  imageId: string;
-  logPath: string;
+/** What is persisted of a container; its state is derived from `finished`, the exit file and /proc. */
+export interface ContainerRecord
+  extends Pick<ContainerInfo, 'id' | 'sandboxId' | 'podUid' | 'name' | 'attempt' | 'imageId' | 'logPath' | 'createdAt' | 'startedAt' | 'pid' | 'labels' | 'annotations'> {
   stopSignal: string;
   tty: boolean;
   stdin: boolean;
   /** Full cgroup path of the container. */
   cgroupPath: string;
-  createdAt: number;
-  startedAt?: number;
-  /** Container init pid in the host pid namespace and its start time (/proc/<pid>/stat field 22). */
-  pid?: number;
+  /** Start time of the init `pid` (/proc/<pid>/stat field 22), so a reused pid is not mistaken for it. */
   pidStartTime?: string;
   /** Set once the exit was observed and classified; never changes afterwards. */
   finished?: ContainerFinish;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
 }
 
 /** Directory layout under the runtime root. Pure path arithmetic. */
