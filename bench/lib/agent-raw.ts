@@ -1,19 +1,20 @@
 // The raw cost of starting the pod startup benchmark's container without the agent: for the
 // same image (imported from the same kind of archive into a private image store), N times:
 //   netns   `ip netns add`
-//   cni     CNI ADD with Debian's plugins: loopback, then bridge (host-local IPAM) + portmap, the
-//           configs src/agent/network/config.ts builds (own bridge and CIDR, egress guard on)
+//   cni     CNI ADD with Debian's plugins, as the agent runs them: loopback beside the chain, the
+//           chain being bridge (host-local IPAM), plus portmap only for host ports (none here);
+//           the configs src/agent/network/config.ts builds (own bridge and CIDR, egress guard on)
 //   rootfs  overlayfs mount over the image layers (upper/work dirs as the agent makes them)
 //   bundle  /etc/hosts, resolv.conf, hostname, termination log and config.json from the agent's
 //           own pure builders (buildContainerConfig + buildSpec)
 //   start   either `crun run -d` ('crun' variant), or conmon running `crun create` followed by
 //           `crun start` ('conmon' variant, the agent's runtime path without the agent)
-// Each step is timed on its own. Everything stays running until teardown() (as the benchmark's
+// Programs are started through the agent's own launcher (src/agent/launcher.ts), so the figure is
+// what the programs themselves cost. Each step is timed on its own. Everything stays running until teardown() (as the benchmark's
 // 50 pods do); teardown is registered with the Cleanup, so it also runs on failure: containers
 // deleted, overlay unmounted, CNI DEL, netns deleted, cgroups, bridge and nft table removed.
 
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -22,14 +23,14 @@ import { LocalImageStore } from '../../src/agent/images/store.ts';
 import type { ImageInfo } from '../../src/agent/images/types.ts';
 import { writeOciArchive } from '../../src/agent/images/testimage.ts';
 import { execPlugin } from '../../src/agent/network/cniexec.ts';
-import { chainConfigs, egressRuleset, loopbackConfig, nftTableName, pluginInput, type NetworkSettings } from '../../src/agent/network/config.ts';
+import { egressRuleset, loopbackConfig, nftTableName, pluginInput, podChain, type NetworkSettings } from '../../src/agent/network/config.ts';
+import { Launcher } from '../../src/agent/launcher.ts';
 import { agentPaths } from '../../src/agent/paths.ts';
 import { buildContainerConfig } from '../../src/agent/pods/containerconfig.ts';
 import { buildSpec } from '../../src/agent/runtime/bundle.ts';
 import { Cgroups, ensureHostCgroups } from '../../src/agent/runtime/cgroups.ts';
 import { launchConmon } from '../../src/agent/runtime/conmon.ts';
 import { podHostsFile, resolvConf } from '../../src/agent/runtime/etcfiles.ts';
-import { run } from '../../src/agent/runtime/proc.ts';
 import type { SandboxInfo } from '../../src/agent/runtime/types.ts';
 import type { Cleanup } from './cleanup.ts';
 
@@ -58,20 +59,6 @@ export interface RawBaseline {
   teardown(): Promise<void>;
 }
 
-function startProc(cmd: string, args: string[], errFile: string): Promise<void> {
-  // `crun run -d` leaves the container holding crun's stdio: with pipes, Node's 'close' would
-  // never come, so stdout is ignored, stderr goes to a file and only 'exit' is awaited.
-  const fd = openSync(errFile, 'w');
-  return new Promise<void>((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', fd] });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (code === 0) resolve();
-      else reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${readFileSync(errFile, 'utf8').trim()}`));
-    });
-  }).finally(() => closeSync(fd));
-}
-
 /** Prepare the image, bridge settings and egress guard; `index` makes names unique (0..199). */
 export async function prepareRawBaseline(index: number, cleanup: Cleanup): Promise<RawBaseline> {
   const work = await mkdtemp(path.join(tmpdir(), 'skiff-bench-raw-'));
@@ -86,6 +73,9 @@ export async function prepareRawBaseline(index: number, cleanup: Cleanup): Promi
   const started: Started[] = [];
   let nftApplied = false;
   let seq = 0;
+  const launcher = new Launcher();
+  const run = (cmd: string, args: string[]) => launcher.run(cmd, args);
+  const exec = { pluginDir: PLUGIN_DIR, launcher };
 
   const teardown = cleanup.add(`raw baseline ${work}`, async () => {
     const errors: string[] = [];
@@ -118,8 +108,8 @@ export async function prepareRawBaseline(index: number, cleanup: Cleanup): Promi
         await attempt(`CNI DEL ${s.id}`, async () => {
           const cached = JSON.parse(await readFile(path.join(s.dir, 'cni-result.json'), 'utf8').catch(() => 'null')) as unknown;
           const inv = { command: 'DEL' as const, containerId: s.id, netns: s.netns, ifName: 'eth0' };
-          for (const p of chainConfigs(settings).reverse()) await execPlugin({ pluginDir: PLUGIN_DIR }, inv, pluginInput(settings, p, cached ?? undefined, []));
-          await execPlugin({ pluginDir: PLUGIN_DIR }, { ...inv, ifName: 'lo' }, loopbackConfig());
+          for (const p of podChain(settings, []).reverse()) await execPlugin(exec, inv, pluginInput(settings, p, cached ?? undefined, []));
+          await execPlugin(exec, { ...inv, ifName: 'lo' }, loopbackConfig());
         });
       }
       await attempt(`ip netns del ${s.id}`, () => run('ip', ['netns', 'del', s.id]));
@@ -130,6 +120,7 @@ export async function prepareRawBaseline(index: number, cleanup: Cleanup): Promi
     }));
     if (nftApplied) await attempt('nft table', () => run('nft', ['delete', 'table', 'inet', nftTableName(bridge)]));
     await rm(work, { recursive: true, force: true });
+    await launcher.close();
     if (errors.length) throw new Error(`raw baseline teardown: ${errors.join('; ')}`);
   });
 
@@ -181,10 +172,10 @@ export async function prepareRawBaseline(index: number, cleanup: Cleanup): Promi
     lap('netns');
 
     s.cni = true;
-    const exec = { pluginDir: PLUGIN_DIR };
-    await execPlugin(exec, { command: 'ADD', containerId: id, netns, ifName: 'lo' }, loopbackConfig());
+    const lo = execPlugin(exec, { command: 'ADD', containerId: id, netns, ifName: 'lo' }, loopbackConfig());
     let prev: unknown = undefined;
-    for (const p of chainConfigs(settings)) prev = await execPlugin(exec, { command: 'ADD', containerId: id, netns, ifName: 'eth0' }, pluginInput(settings, p, prev, []));
+    for (const p of podChain(settings, [])) prev = await execPlugin(exec, { command: 'ADD', containerId: id, netns, ifName: 'eth0' }, pluginInput(settings, p, prev, []));
+    await lo;
     lap('cni');
 
     for (const d of ['upper', 'work', 'rootfs', 'persist']) await mkdir(path.join(dir, d), { recursive: true });
@@ -217,9 +208,9 @@ export async function prepareRawBaseline(index: number, cleanup: Cleanup): Promi
     lap('bundle');
 
     if (variant === 'crun') {
-      await startProc(CRUN, ['--root', runtimeRoot, 'run', '-d', '--bundle', dir, id], path.join(dir, 'crun.err'));
+      await run(CRUN, ['--root', runtimeRoot, 'run', '-d', '--bundle', dir, id]);
     } else {
-      await launchConmon({
+      await launchConmon(launcher, {
         conmonBinary: CONMON, runtimeBinary: CRUN, runtimeRoot, id, name: 'c', bundle: dir, persistDir: path.join(dir, 'persist'),
         exitDir, socketDir, logPath: built.config.logPath, terminal: false, stdin: false,
       });

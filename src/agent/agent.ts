@@ -27,6 +27,7 @@ import { EventRecorder } from '../client/events.ts';
 import { realClock, type Clock } from '../client/clock.ts';
 import { agentPaths } from './paths.ts';
 import { NodeHeartbeat, readHostFacts } from './node.ts';
+import { Launcher } from './launcher.ts';
 import { CniNetwork } from './network/cni.ts';
 import { OciRuntime } from './runtime/oci.ts';
 import { LocalImageStore } from './images/store.ts';
@@ -81,8 +82,9 @@ export interface RunningAgent {
 }
 
 /** The pod network of an agent config (also used by reset-node). */
-export function podNetworkFor(dataDir: string, config: Pick<AgentConfig, 'bridge' | 'podCIDR' | 'clusterCIDR' | 'blockPodEgress'>, log: Logger): CniNetwork {
+export function podNetworkFor(dataDir: string, config: Pick<AgentConfig, 'bridge' | 'podCIDR' | 'clusterCIDR' | 'blockPodEgress'>, log: Logger, launcher?: Launcher): CniNetwork {
   return new CniNetwork({
+    launcher,
     stateDir: agentPaths(dataDir).cni,
     bridge: config.bridge,
     podCIDR: config.podCIDR,
@@ -127,8 +129,10 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   for (const dir of [paths.root, paths.images, paths.runtime, paths.cni, paths.pods, paths.logs]) await mkdir(dir, { recursive: true, mode: 0o700 });
   // (crun's hugetlb trap is handled by the runtime itself on its first call: ensureHostCgroups)
 
-  const network = podNetworkFor(opts.dataDir, config, log);
-  const runtime = new OciRuntime({ root: paths.runtime, runtimeBinary: config.runtime, network, cgroupRoot: '/', log: log.child('runtime'), clock });
+  // every host program (mount, CNI plugins, conmon, crun) starts from one small helper process
+  const launcher = new Launcher();
+  const network = podNetworkFor(opts.dataDir, config, log, launcher);
+  const runtime = new OciRuntime({ root: paths.runtime, runtimeBinary: config.runtime, network, cgroupRoot: '/', log: log.child('runtime'), clock, launcher });
   const images = new LocalImageStore({ root: paths.images, log: log.child('images'), clock });
   await importArchives(images, paths.imageImports, log);
 
@@ -200,6 +204,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     await streaming.close();
     await recorder.flush();
     await runtime.close();
+    await launcher.close();
   })();
   log.info('node agent started', { node: config.nodeName, port: addr.port, runtime: config.runtime, podCIDR: config.podCIDR });
   return { nodeName: config.nodeName, port: addr.port, done };

@@ -13,8 +13,9 @@ import type { Logger } from '../../base/log.ts';
 import type { PortMapping } from '../runtime/types.ts';
 import { parseCidr4 } from './cidr.ts';
 import { execPlugin } from './cniexec.ts';
+import { Launcher } from '../launcher.ts';
 import type { CniInvocation } from './cniexec.ts';
-import { chainConfigs, egressRuleset, loopbackConfig, nftTableName, parseResult, pluginInput } from './config.ts';
+import { chainConfigs, egressRuleset, loopbackConfig, nftTableName, parseResult, pluginInput, podChain } from './config.ts';
 import type { NetworkSettings } from './config.ts';
 import type { PodNetwork, PodNetworkRef, PodNetworkStatus } from './types.ts';
 
@@ -33,6 +34,8 @@ export interface CniNetworkOptions {
   pluginDir?: string;
   /** Drop pod traffic to anything outside pod/cluster ranges and loopback (tests). */
   blockEgress?: boolean;
+  /** Starts the plugins off the agent's thread (default: one of its own). */
+  launcher?: Launcher;
   log: Logger;
 }
 
@@ -55,6 +58,7 @@ export class CniNetwork implements PodNetwork {
   private readonly log: Logger;
   private readonly settings: NetworkSettings;
   private hostPrepared: Promise<void> | undefined;
+  private readonly launcher: Launcher;
   private addedBlackhole = false;
 
   constructor(opts: CniNetworkOptions) {
@@ -68,6 +72,7 @@ export class CniNetwork implements PodNetwork {
     this.stateDir = opts.stateDir;
     this.blockEgress = opts.blockEgress ?? false;
     this.log = opts.log;
+    this.launcher = opts.launcher ?? new Launcher();
     this.settings = {
       name: `skiff-${this.bridge}`,
       bridge: this.bridge,
@@ -80,12 +85,15 @@ export class CniNetwork implements PodNetwork {
     await this.prepareHost();
     const containerId = ref.sandboxId;
     try {
-      const exec = { pluginDir: this.pluginDir };
-      await execPlugin(exec, { command: 'ADD', containerId, netns: netnsPath, ifName: 'lo' }, loopbackConfig());
+      const exec = { pluginDir: this.pluginDir, launcher: this.launcher };
+      // lo is its own network (as containerd and CRI-O run it): it goes up while the chain runs
+      const lo = execPlugin(exec, { command: 'ADD', containerId, netns: netnsPath, ifName: 'lo' }, loopbackConfig());
+      lo.catch(() => undefined);
       let prev: unknown = undefined;
-      for (const plugin of chainConfigs(this.settings)) {
+      for (const plugin of podChain(this.settings, portMappings)) {
         prev = await execPlugin(exec, { command: 'ADD', containerId, netns: netnsPath, ifName: POD_IFNAME }, pluginInput(this.settings, plugin, prev, portMappings));
       }
+      await lo;
       const status = parseResult(prev, this.podCIDR, this.bridge);
       await this.saveResult(containerId, { result: prev, portMappings });
       this.log.debug('pod network set up', { pod: `${ref.namespace}/${ref.name}`, ip: status.ip });
@@ -104,10 +112,10 @@ export class CniNetwork implements PodNetwork {
     const prev = cached?.result;
     // After an agent restart the caller may not know the host ports any more: use the cached ones.
     const ports = portMappings.length ? portMappings : (cached?.portMappings ?? []);
-    const exec = { pluginDir: this.pluginDir };
+    const exec = { pluginDir: this.pluginDir, launcher: this.launcher };
     const inv: CniInvocation = { command: 'DEL', containerId, netns, ifName: POD_IFNAME };
     // DEL runs the chain in reverse; every plugin gets the cached ADD result as prevResult.
-    for (const plugin of chainConfigs(this.settings).reverse()) {
+    for (const plugin of podChain(this.settings, cached || portMappings.length ? ports : undefined).reverse()) {
       await execPlugin(exec, inv, pluginInput(this.settings, plugin, prev, ports));
     }
     await execPlugin(exec, { ...inv, ifName: 'lo' }, loopbackConfig());
@@ -118,7 +126,7 @@ export class CniNetwork implements PodNetwork {
   async check(ref: PodNetworkRef, netnsPath: string, portMappings: PortMapping[]): Promise<void> {
     const prev = (await this.loadResult(ref.sandboxId))?.result;
     if (prev === undefined) throw new Error(`no cached CNI result for sandbox ${ref.sandboxId}`);
-    const exec = { pluginDir: this.pluginDir };
+    const exec = { pluginDir: this.pluginDir, launcher: this.launcher };
     // portmap 1.1.1's CHECK fails on IPv4-only pods (it looks for an IPv6 DNAT chain), so only
     // the bridge (veth, address, routes and IPAM) is checked.
     for (const plugin of chainConfigs(this.settings).filter((p) => p.type !== 'portmap')) {

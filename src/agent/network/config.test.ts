@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cidrContainsIp, outermostCidrs, parseCidr4, formatCidr4 } from './cidr.ts';
-import { chainConfigs, egressRuleset, parseResult, pluginInput } from './config.ts';
+import { chainConfigs, egressRuleset, parseResult, pluginInput, podChain } from './config.ts';
 
 test('CIDR parsing, containment and outermost ranges', () => {
   assert.equal(formatCidr4(parseCidr4('10.42.0.7/24')), '10.42.0.0/24');
@@ -47,4 +47,13 @@ test('egress ruleset: one inet table, forward hook, allowed ranges merged', () =
   assert.match(text, /type filter hook forward priority -10; policy accept;/);
   assert.match(text, /ip saddr 10\.42\.0\.0\/24 ip daddr != \{ 10\.42\.0\.0\/16, 127\.0\.0\.0\/8 \} drop/);
   assert.match(text, /iifname "skiff0" meta nfproto ipv6 drop/);
+});
+
+test('podChain runs portmap only for pods with host ports, and the whole chain when ports are unknown', () => {
+  const s = { name: 'skiff-br', bridge: 'br', podCIDR: '10.1.0.0/24', ipamDataDir: '/x/ipam' };
+  const types = (ports: Parameters<typeof podChain>[1]) => podChain(s, ports).map((p) => p.type);
+  assert.deepEqual(types([]), ['bridge']);
+  assert.deepEqual(types([{ containerPort: 53, hostPort: 0, protocol: 'UDP' }]), ['bridge']);
+  assert.deepEqual(types([{ containerPort: 80, hostPort: 8080, protocol: 'TCP' }]), ['bridge', 'portmap']);
+  assert.deepEqual(types(undefined), ['bridge', 'portmap']);
 });

@@ -39,6 +39,17 @@ export function chainConfigs(s: NetworkSettings): Record<string, unknown>[] {
   ];
 }
 
+/**
+ * The plugins a pod's ADD (and DEL) runs: the chain without `portmap` when the pod has no host
+ * ports, since portmap has nothing to do then and each plugin is a process start. `ports`
+ * undefined means not known (a DEL without the cached ADD): the whole chain runs. Pure.
+ */
+export function podChain(s: NetworkSettings, ports: PortMapping[] | undefined): Record<string, unknown>[] {
+  const chain = chainConfigs(s);
+  if (ports === undefined || cniPortMappings(ports).length > 0) return chain;
+  return chain.filter((p) => p.type !== 'portmap');
+}
+
 /** The CNI runtimeConfig.portMappings entries for the pod's host ports. */
 export function cniPortMappings(ports: PortMapping[]): Record<string, unknown>[] {
   return ports

@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { Clock } from '../../client/clock.ts';
 import {
   type AttachOptions, type ContainerConfig, type ContainerInfo, type ContainerStats, type ExecOptions, type ExecResult,
-  type PodSandboxConfig, type Runtime, RuntimeError, type SandboxInfo,
+  type ListFilter, type PodSandboxConfig, type Runtime, RuntimeError, type SandboxInfo,
 } from '../runtime/types.ts';
 
 export interface FakeStartScript {
@@ -66,8 +66,8 @@ export class FakeRuntime implements Runtime {
     this.sandboxes.delete(id);
   }
 
-  async listPodSandboxes(): Promise<SandboxInfo[]> {
-    return [...this.sandboxes.values()].map((s) => ({ ...s }));
+  async listPodSandboxes(filter?: ListFilter): Promise<SandboxInfo[]> {
+    return [...this.sandboxes.values()].filter((s) => !filter?.podUid || s.podUid === filter.podUid).map((s) => ({ ...s }));
   }
 
   async createContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
@@ -134,8 +134,8 @@ export class FakeRuntime implements Runtime {
     this.containers.delete(id);
   }
 
-  async listContainers(): Promise<ContainerInfo[]> {
-    return [...this.containers.values()].map(({ config: _c, ...info }) => ({ ...info }));
+  async listContainers(filter?: ListFilter): Promise<ContainerInfo[]> {
+    return [...this.containers.values()].filter((c) => !filter?.podUid || c.podUid === filter.podUid).map(({ config: _c, ...info }) => ({ ...info }));
   }
 
   async containerStatus(id: string): Promise<ContainerInfo | undefined> {

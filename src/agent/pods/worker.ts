@@ -277,8 +277,8 @@ export class PodWorkers {
   }
 
   private async observe(uid: string): Promise<ObservedPod> {
-    const [sandboxes, containers] = await Promise.all([this.o.runtime.listPodSandboxes(), this.o.runtime.listContainers()]);
-    return { sandboxes: sandboxes.filter((s) => s.podUid === uid), containers: containers.filter((c) => c.podUid === uid) };
+    const [sandboxes, containers] = await Promise.all([this.o.runtime.listPodSandboxes({ podUid: uid }), this.o.runtime.listContainers({ podUid: uid })]);
+    return { sandboxes, containers };
   }
 
   // ---- the sync ----

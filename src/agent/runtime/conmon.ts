@@ -3,8 +3,7 @@
 // the container and records its exit code in files, and outlives the agent (it daemonizes and is
 // re-parented to init). The agent learns the outcome of `create` through a sync pipe at fd 3.
 
-import { spawn } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import type { Launcher } from '../launcher.ts';
 
 export interface ConmonLaunch {
   conmonBinary: string;
@@ -58,49 +57,23 @@ export function parseSyncMessage(line: string): number {
 /**
  * Start conmon for a created-not-started container and wait until the runtime's `create`
  * finished. Resolves with the container's init pid; rejects with the runtime's error text.
+ * conmon runs from the launcher's helper shell (its own session), in the container's state
+ * directory, with the sync pipe at fd 3.
  */
-export function launchConmon(o: ConmonLaunch, timeoutMs = 30_000): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(o.conmonBinary, conmonArgs(o), {
-      stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
-      // conmon writes an `oom` marker into its working directory too: keep it in the container's state.
-      cwd: o.persistDir,
-      env: { ...process.env, _OCI_SYNCPIPE: '3' },
-      detached: true,
-    });
-    const sync = child.stdio[3] as Readable;
-    let buf = '';
-    let done = false;
-    const finish = (err: Error | undefined, pid?: number) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      sync.destroy();
-      if (err) reject(err);
-      else resolve(pid!);
-    };
-    const timer = setTimeout(() => finish(new Error(`conmon gave no answer within ${timeoutMs} ms`)), timeoutMs);
-    child.on('error', (e) => finish(e));
-    child.on('exit', (code) => {
-      // conmon's first process exits right after forking the monitor; a non-zero code means it
-      // failed before that (bad arguments, missing directories).
-      if (code !== 0) finish(new Error(`conmon exited with code ${code}`));
-    });
-    child.unref();
-    sync.setEncoding('utf8');
-    sync.on('data', (chunk: string) => {
-      buf += chunk;
-      const nl = buf.indexOf('\n');
-      const line = nl >= 0 ? buf.slice(0, nl) : buf;
-      try {
-        const pid = parseSyncMessage(line);
-        finish(undefined, pid);
-      } catch (e) {
-        if (e instanceof SyntaxError && nl < 0) return; // incomplete JSON: wait for more
-        finish(e as Error);
-      }
-    });
-    sync.on('end', () => finish(new Error(`conmon closed the sync pipe without an answer${buf ? ': ' + buf.trim() : ''}`)));
-    sync.on('error', () => { /* reported through end/exit */ });
+export async function launchConmon(launcher: Launcher, o: ConmonLaunch, timeoutMs = 30_000): Promise<number> {
+  const r = await launcher.launch({
+    cmd: o.conmonBinary,
+    args: conmonArgs(o),
+    // conmon writes an `oom` marker into its working directory too: keep it in the container's state.
+    cwd: o.persistDir,
+    env: { _OCI_SYNCPIPE: '3' },
+    firstLineOfFd3: true,
+    timeoutMs,
   });
+  const line = r.stdout.trim();
+  if (!line) {
+    if (r.timedOut) throw new Error(`conmon gave no answer within ${timeoutMs} ms`);
+    throw new Error(`conmon closed the sync pipe without an answer${r.stderr.trim() ? ': ' + r.stderr.trim() : ''}`);
+  }
+  return parseSyncMessage(line);
 }

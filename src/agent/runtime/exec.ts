@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { constants as osConstants } from 'node:os';
-import { shellQuote } from './proc.ts';
+import { shellQuote } from '../launcher.ts';
 import type { AttachOptions, ExecOptions, ExecResult } from './types.ts';
 
 export interface ExecTarget {

@@ -12,8 +12,11 @@ import type { PodNetwork, PodNetworkRef } from '../network/types.ts';
 import { CniNetwork } from '../network/cni.ts';
 import { Cgroups } from './cgroups.ts';
 import { OciRuntime } from './oci.ts';
-import { run } from './proc.ts';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { ContainerConfig, ContainerInfo, PodSandboxConfig } from './types.ts';
+
+const run = promisify(execFile);
 
 const missing = ['/usr/bin/crun', '/usr/bin/conmon', '/usr/bin/busybox'].filter((f) => !existsSync(f));
 const skip = process.getuid?.() !== 0 ? 'needs root' : missing.length ? `missing ${missing.join(', ')}` : false;
@@ -157,6 +160,10 @@ test('a container runs to exit code 3: reason Error, CRI log lines, timestamps, 
   assert.match(log, /^\S+ stderr F oops$/m);
   const listed = await env.rt.listContainers();
   assert.deepEqual(listed.map((c) => [c.id, c.state]), [[id, 'exited']]);
+  assert.deepEqual((await env.rt.listContainers({ podUid: sb.podUid })).map((c) => c.id), [id]);
+  assert.deepEqual(await env.rt.listContainers({ podUid: 'another-pod' }), []);
+  assert.deepEqual((await env.rt.listPodSandboxes({ podUid: sb.podUid })).map((s) => s.id), [sb.id]);
+  assert.deepEqual(await env.rt.listPodSandboxes({ podUid: 'another-pod' }), []);
 
   await env.rt.removeContainer(id);
   await env.rt.removeContainer(id); // idempotent

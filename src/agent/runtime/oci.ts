@@ -31,12 +31,13 @@ import { Cgroups, ensureHostCgroups } from './cgroups.ts';
 import { launchConmon } from './conmon.ts';
 import { hostNetworkHostsFile, podHostsFile, resolvConf, splitHostname } from './etcfiles.ts';
 import { attachToLog, execInContainer } from './exec.ts';
-import { diskUsage, pidStartTime, processAlive, run } from './proc.ts';
+import { diskUsage, pidStartTime, processAlive } from './proc.ts';
+import { Launcher, shellQuote } from '../launcher.ts';
 import { RuntimeLayout, StateStore } from './state.ts';
 import type { ContainerRecord, SandboxRecord } from './state.ts';
 import { RuntimeError } from './types.ts';
 import type {
-  AttachOptions, ContainerConfig, ContainerInfo, ContainerStats, ExecOptions, ExecResult,
+  AttachOptions, ContainerConfig, ListFilter, ContainerInfo, ContainerStats, ExecOptions, ExecResult,
   PodSandboxConfig, Runtime, SandboxInfo,
 } from './types.ts';
 
@@ -58,6 +59,8 @@ export interface OciRuntimeOptions {
   clock?: Pick<Clock, 'now'>;
   /** Poll interval while waiting for a container to exit (default 20 ms). */
   pollMs?: number;
+  /** Starts host programs off the agent's thread (default: one of its own, closed by close()). */
+  launcher?: Launcher;
 }
 
 const KNOWN_RUNTIMES: Record<string, string> = { crun: '/usr/bin/crun', runc: '/usr/sbin/runc' };
@@ -88,12 +91,12 @@ async function hostNofileLimit(): Promise<number> {
 }
 
 /** Unmount whichever of `targets` are mount points (one umount process for all). */
-async function umountAll(targets: string[]): Promise<void> {
+async function umountAll(launcher: Launcher, targets: string[]): Promise<void> {
   const mountinfo = await readFileOr('/proc/self/mountinfo', '');
   const mounted = new Set(mountinfo.split('\n').map((l) => l.split(' ')[4]).filter(Boolean));
   // mountinfo escapes spaces etc. as octal; our paths have none, so a plain compare is exact
   const todo = targets.filter((t) => mounted.has(t));
-  if (todo.length > 0) await run('umount', todo);
+  if (todo.length > 0) await launcher.run('umount', todo);
 }
 
 export class OciRuntime implements Runtime {
@@ -110,6 +113,8 @@ export class OciRuntime implements Runtime {
   private readonly cgroups = new Cgroups();
   private ready: Promise<void> | undefined;
   private nofile = 1048576;
+  private readonly launcher: Launcher;
+  private readonly ownLauncher: boolean;
 
   constructor(opts: OciRuntimeOptions) {
     const bin = opts.runtimeBinary ?? 'crun';
@@ -123,6 +128,8 @@ export class OciRuntime implements Runtime {
     this.pollMs = opts.pollMs ?? 20;
     this.layout = new RuntimeLayout(opts.root);
     this.store = new StateStore(this.layout);
+    this.ownLauncher = !opts.launcher;
+    this.launcher = opts.launcher ?? new Launcher();
   }
 
   private init(): Promise<void> {
@@ -136,7 +143,7 @@ export class OciRuntime implements Runtime {
   }
 
   private runtime(args: string[]): Promise<{ stdout: string; stderr: string }> {
-    return run(this.runtimeBinary, ['--root', this.layout.runtimeStateDir, ...args]);
+    return this.launcher.run(this.runtimeBinary, ['--root', this.layout.runtimeStateDir, ...args]);
   }
 
   // ---- sandboxes ----
@@ -172,11 +179,13 @@ export class OciRuntime implements Runtime {
         await fsp.writeFile(file, '');
         unshareArgs.push(`${flag}=${file}`);
       }
-      // one process creates every namespace and sets the hostname inside the new UTS namespace
+      // one launch: unshare creates every namespace and sets the hostname inside the new UTS
+      // namespace, then the pod's /dev/shm is mounted
       const { short } = splitHostname(rec.hostname);
-      await run('unshare', hostNetwork ? [...unshareArgs, 'true'] : [...unshareArgs, 'hostname', short]);
       await fsp.mkdir(rec.shmPath, { recursive: true });
-      await run('mount', ['-t', 'tmpfs', '-o', 'nosuid,nodev,noexec,mode=1777,size=65536k', 'shm', rec.shmPath]);
+      const unshare = ['unshare', ...unshareArgs, ...(hostNetwork ? ['true'] : ['hostname', short])].map(shellQuote).join(' ');
+      const shm = ['mount', '-t', 'tmpfs', '-o', 'nosuid,nodev,noexec,mode=1777,size=65536k', 'shm', rec.shmPath].map(shellQuote).join(' ');
+      await this.launcher.run('/bin/sh', ['-ec', `${unshare}; ${shm}`]);
     } catch (e) {
       await this.cleanupSandbox(rec).catch(() => undefined);
       throw new RuntimeError('CreateFailed', `creating the sandbox namespaces failed: ${(e as Error).message}`);
@@ -246,15 +255,15 @@ export class OciRuntime implements Runtime {
   /** Unmount and delete everything a sandbox holds on the host. Idempotent. */
   private async cleanupSandbox(rec: SandboxRecord): Promise<void> {
     if (rec.networkUp) await this.network.tearDown(this.netRef(rec), rec.netnsPath, rec.portMappings).catch(() => undefined);
-    await umountAll([rec.netnsPath, rec.ipcNsPath, rec.utsNsPath, rec.shmPath].filter((f): f is string => f !== undefined));
+    await umountAll(this.launcher, [rec.netnsPath, rec.ipcNsPath, rec.utsNsPath, rec.shmPath].filter((f): f is string => f !== undefined));
     await this.cgroups.remove(rec.cgroupPath);
     await this.cgroups.pruneAncestors(rec.cgroupPath, this.cgroupRoot);
     await this.store.dropSandbox(rec.id);
   }
 
-  async listPodSandboxes(): Promise<SandboxInfo[]> {
+  async listPodSandboxes(filter?: ListFilter): Promise<SandboxInfo[]> {
     await this.init();
-    return this.store.allSandboxes().map((r) => this.sandboxInfo(r));
+    return this.store.allSandboxes().filter((r) => !filter?.podUid || r.podUid === filter.podUid).map((r) => this.sandboxInfo(r));
   }
 
   // ---- containers ----
@@ -281,7 +290,7 @@ export class OciRuntime implements Runtime {
         await fsp.mkdir(empty);
         lowers = [empty];
       }
-      await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lowers.join(':')},upperdir=${l.upperDir(id)},workdir=${l.workDir(id)}`, l.rootfsDir(id)]);
+      await this.launcher.run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lowers.join(':')},upperdir=${l.upperDir(id)},workdir=${l.workDir(id)}`, l.rootfsDir(id)]);
       const spec = buildSpec(config, this.sandboxInfo(sb), {
         rootfsPath: l.rootfsDir(id), cgroupsPath: rec.cgroupPath,
         netnsPath: sb.netnsPath, ipcNsPath: sb.ipcNsPath, utsNsPath: sb.utsNsPath, shmPath: sb.shmPath,
@@ -303,7 +312,7 @@ export class OciRuntime implements Runtime {
     if (rec.startedAt !== undefined || rec.finished) throw new RuntimeError('StartFailed', `container ${id} was already started`);
     const l = this.layout;
     try {
-      const pid = await launchConmon({
+      const pid = await launchConmon(this.launcher, {
         conmonBinary: this.conmonBinary, runtimeBinary: this.runtimeBinary, runtimeRoot: l.runtimeStateDir,
         id, name: rec.name, bundle: l.containerDir(id), persistDir: l.persistDir(id), exitDir: l.exitsDir,
         socketDir: l.socketDir, logPath: rec.logPath, terminal: rec.tty, stdin: rec.stdin,
@@ -374,9 +383,9 @@ export class OciRuntime implements Runtime {
     };
   }
 
-  async listContainers(): Promise<ContainerInfo[]> {
+  async listContainers(filter?: ListFilter): Promise<ContainerInfo[]> {
     await this.init();
-    return Promise.all(this.store.allContainers().map((r) => this.observe(r)));
+    return Promise.all(this.store.allContainers().filter((r) => !filter?.podUid || r.podUid === filter.podUid).map((r) => this.observe(r)));
   }
 
   async containerStatus(id: string): Promise<ContainerInfo | undefined> {
@@ -413,7 +422,7 @@ export class OciRuntime implements Runtime {
     if (!rec) return;
     if (rec.startedAt !== undefined && !rec.finished) await this.stopContainer(id, 0);
     await this.runtime(['delete', '--force', id]).catch(() => undefined);
-    await umountAll([this.layout.rootfsDir(id)]);
+    await umountAll(this.launcher, [this.layout.rootfsDir(id)]);
     await this.cgroups.remove(rec.cgroupPath);
     await this.store.dropContainer(id);
   }
@@ -474,6 +483,7 @@ export class OciRuntime implements Runtime {
   }
 
   async close(): Promise<void> {
-    // nothing held: conmon monitors the containers, state is on disk
+    // conmon monitors the containers and state is on disk: only the launcher is ours to stop
+    if (this.ownLauncher) await this.launcher.close();
   }
 }

@@ -1,36 +1,7 @@
-// Small process helpers for the runtime: run a host command and capture its output, and check
-// whether a pid still names the same process (pid + start time from /proc, no spawn).
+// Small process helpers for the runtime: whether a pid still names the same process (pid + start
+// time from /proc, no spawn), and disk usage of a directory. Programs are run by ../launcher.ts.
 
-import { execFile } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
-
-export interface RunResult {
-  stdout: string;
-  stderr: string;
-}
-
-export class CommandError extends Error {
-  readonly code: number | null;
-  readonly stderr: string;
-  constructor(cmd: string, code: number | null, stderr: string) {
-    super(`${cmd} failed (exit ${code}): ${stderr.trim()}`);
-    this.name = 'CommandError';
-    this.code = code;
-    this.stderr = stderr;
-  }
-}
-
-/** Run a command to completion; rejects with CommandError carrying its stderr. */
-export function run(cmd: string, args: string[], timeoutMs = 60_000): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) {
-        const code = typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null;
-        reject(new CommandError(`${cmd} ${args.join(' ')}`, code, String(stderr || err.message)));
-      } else resolve({ stdout: String(stdout), stderr: String(stderr) });
-    });
-  });
-}
 
 /** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot), or undefined if gone. */
 export async function pidStartTime(pid: number): Promise<string | undefined> {
@@ -75,9 +46,4 @@ export async function diskUsage(dir: string): Promise<number> {
     }
   }
   return total;
-}
-
-/** POSIX shell quoting of one word. */
-export function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_\-./=:,@%+]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { hostNetworkHostsFile, podHostsFile, resolvConf, splitHostname } from './etcfiles.ts';
 import { conmonArgs, parseSyncMessage } from './conmon.ts';
 import { parseCriLine } from './exec.ts';
-import { shellQuote } from './proc.ts';
 
 test('splitHostname', () => {
   assert.deepEqual(splitHostname('web-0'), { short: 'web-0' });
@@ -77,11 +76,4 @@ test('CRI log lines', () => {
     ['ts other F x', undefined],
   ];
   for (const [line, want] of cases) assert.deepEqual(parseCriLine(line), want, line);
-});
-
-test('shellQuote', () => {
-  assert.equal(shellQuote('/usr/bin/crun'), '/usr/bin/crun');
-  assert.equal(shellQuote('a b'), "'a b'");
-  assert.equal(shellQuote("it's"), `'it'\\''s'`);
-  assert.equal(shellQuote(''), "''");
 });

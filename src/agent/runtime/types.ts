@@ -225,6 +225,11 @@ export interface ContainerStats {
   logsUsedBytes: number;
 }
 
+/** Narrows a list to one pod (as CRI's ListContainers filter by pod sandbox). */
+export interface ListFilter {
+  podUid?: string;
+}
+
 export interface Runtime {
   readonly name: string; // "crun" | "runc" | "fake"
   /** Create netns (unless hostNetwork), run CNI, write hosts/resolv.conf/hostname. */
@@ -233,7 +238,8 @@ export interface Runtime {
   stopPodSandbox(id: string): Promise<void>;
   /** Remove a stopped sandbox and its containers, cgroups and files. Idempotent. */
   removePodSandbox(id: string): Promise<void>;
-  listPodSandboxes(): Promise<SandboxInfo[]>;
+  /** Every sandbox, or only those of one pod (the pod worker's view: O(its sandboxes)). */
+  listPodSandboxes(filter?: ListFilter): Promise<SandboxInfo[]>;
 
   createContainer(sandboxId: string, config: ContainerConfig): Promise<string>;
   startContainer(id: string): Promise<void>;
@@ -244,7 +250,8 @@ export interface Runtime {
   stopContainer(id: string, graceSeconds: number): Promise<void>;
   /** Remove an exited container (its rootfs upper dir, bundle, cgroup). Keeps the log file. */
   removeContainer(id: string): Promise<void>;
-  listContainers(): Promise<ContainerInfo[]>;
+  /** Every container, or only those of one pod; each observed now (exit files, /proc). */
+  listContainers(filter?: ListFilter): Promise<ContainerInfo[]>;
   containerStatus(id: string): Promise<ContainerInfo | undefined>;
 
   /** Run a command in a running container; resolves with its exit code. */
