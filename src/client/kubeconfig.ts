@@ -5,7 +5,6 @@
 
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parse } from 'yaml';
 
 /** Where and how to connect: the explicit form HttpsTransport accepts. */
 export interface ConnectionConfig {
@@ -35,6 +34,7 @@ interface NamedEntry<T> {
 /** Parse kubeconfig text (paths relative to `baseDir`). Throws with a plain message when the
  *  context, cluster or user it needs is missing. */
 export async function parseKubeconfig(text: string, baseDir: string, opts: { context?: string } = {}): Promise<ConnectionConfig> {
+  const { parse } = await import('yaml'); // only clients that read a kubeconfig pay for the YAML parser
   const doc = (parse(text) ?? {}) as Record<string, unknown>;
   const contextName = opts.context ?? (doc['current-context'] as string | undefined);
   if (!contextName) throw new Error('kubeconfig: no current-context set and no context given');

@@ -16,14 +16,12 @@ import type { Logger } from '../../base/log.ts';
 import type { Clock } from '../../client/clock.ts';
 import { ImageError } from './types.ts';
 import type { ImageConfig, ImageInfo, ImageService, PullOptions } from './types.ts';
-import { readArchive } from './archive.ts';
 import { BlobStore } from './blobs.ts';
 import { chainIDs, choosePlatform, digestHex, hostPlatform, parseConfigBlob, parseManifestDocument } from './manifest.ts';
 import type { Descriptor, Platform } from './manifest.ts';
 import { formatReference, parseReference, referenceName } from './reference.ts';
 import { RegistryClient } from './registry.ts';
 import type { FetchLike } from './registry.ts';
-import { unpackLayer } from './unpack.ts';
 
 export interface LocalImageStoreOptions {
   /** The store's directory (agentPaths(dataDir).images). */
@@ -238,6 +236,7 @@ export class LocalImageStore implements ImageService {
   async importArchive(file: string): Promise<ImageInfo[]> {
     return this.track(async () => {
       await this.init();
+      const { readArchive } = await import('./archive.ts'); // tar is loaded by the first import or pull only
       const { images } = await readArchive(file, this.blobs, this.log);
       const local: ContentSource = {
         blob: async (desc) => {
@@ -359,6 +358,7 @@ export class LocalImageStore implements ImageService {
       await fs.mkdir(staging, { mode: 0o755 });
       try {
         const started = Date.now();
+        const { unpackLayer } = await import('./unpack.ts');
         const { diffID } = await unpackLayer(this.blobs.path(layer.digest), staging, { log: this.log, lowers });
         if (diffID !== layer.diffID) throw new ImageError('Invalid', `layer ${layer.digest}: diff id mismatch: expected ${layer.diffID}, got ${diffID}`);
         await fs.rename(staging, dir).catch(async (e: NodeJS.ErrnoException) => {

@@ -14,7 +14,6 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import { Writable } from 'node:stream';
-import * as grpc from '@grpc/grpc-js';
 import type { KubeObject } from '../../api/types.ts';
 import type { Logger } from '../../base/log.ts';
 import { type Clock, type TimerHandle, deadlineSignal } from '../../client/clock.ts';
@@ -219,7 +218,8 @@ export function decodeHealthCheckResponse(buf: Buffer): number {
   return status;
 }
 
-function grpcProbe(host: string, port: number, service: string, signal: AbortSignal): Promise<ProbeOutcome> {
+async function grpcProbe(host: string, port: number, service: string, signal: AbortSignal): Promise<ProbeOutcome> {
+  const grpc = await import('@grpc/grpc-js'); // loaded by the first gRPC probe only
   const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   const client = new grpc.Client(address, grpc.credentials.createInsecure());
   return new Promise<ProbeOutcome>((resolve) => {

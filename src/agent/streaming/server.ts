@@ -15,13 +15,13 @@ import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { WebSocketServer } from 'ws';
+import type { WebSocketServer } from 'ws';
 import type { Logger } from '../../base/log.ts';
 import type { ContainerInfo, Runtime, SandboxInfo } from '../runtime/types.ts';
 import { readCriLog, type LogReadOptions } from './crilog.ts';
 import { PORT_FORWARD_CHANNEL_PROTOCOLS, REMOTE_COMMAND_PROTOCOLS, SPDY_PORT_FORWARD_PROTOCOL, chooseProtocol, offeredProtocols } from './channel.ts';
-import { remoteCommandOptions, serveRemoteCommand } from './remotecommand.ts';
-import { parsePorts, servePortForwardChannels, servePortForwardSpdy } from './portforward.ts';
+import { remoteCommandOptions } from './remotecommand.ts';
+import { parsePorts } from './portforward.ts';
 import { statsSummary, type StatsCache } from './stats.ts';
 
 export interface StreamingServerOptions {
@@ -131,7 +131,8 @@ export function routeOf(pathname: string): Route | undefined {
 export class StreamingServer {
   private readonly opts: StreamingServerOptions;
   private readonly server: https.Server;
-  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: true });
+  /** Made on the first upgrade: ws, the stream protocols and SPDY load only when a stream is asked for. */
+  private wss: Promise<WebSocketServer> | undefined;
   /** The subprotocol we chose for an upgrading request (added to its 101 by the 'headers' hook). */
   private readonly chosen = new WeakMap<http.IncomingMessage, string>();
   private readonly statsCache: StatsCache = new Map();
@@ -146,10 +147,6 @@ export class StreamingServer {
       void this.serveUpgrade(req, socket, head);
     });
     this.server.on('tlsClientError', () => {});
-    this.wss.on('headers', (headers, req) => {
-      const p = this.chosen.get(req);
-      if (p) headers.push(`Sec-WebSocket-Protocol: ${p}`);
-    });
     this.server.requestTimeout = 0;
   }
 
@@ -168,7 +165,7 @@ export class StreamingServer {
   /** Stop listening, end follows and streams. */
   async close(): Promise<void> {
     this.abort.abort();
-    for (const ws of this.wss.clients) ws.terminate();
+    if (this.wss) for (const ws of (await this.wss).clients) ws.terminate();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -321,6 +318,7 @@ export class StreamingServer {
           connect: (port: number) => this.opts.runtime.portForward(sandbox.id, port),
           log: this.opts.log,
         };
+        const { servePortForwardChannels, servePortForwardSpdy } = await import('./portforward.ts');
         if (protocol === SPDY_PORT_FORWARD_PROTOCOL) servePortForwardSpdy(ws, target);
         else servePortForwardChannels(ws, protocol, ports, target);
         return;
@@ -332,17 +330,27 @@ export class StreamingServer {
       if (protocol === undefined) throw badRequest(`unable to negotiate a remote command protocol: client supports ${JSON.stringify(offered)}`);
       const { container } = await this.resolveContainer(route.namespace, route.pod, route.container, false);
       const ws = await this.upgrade(req, socket, head, protocol);
+      const { serveRemoteCommand } = await import('./remotecommand.ts');
       await serveRemoteCommand(ws, protocol || 'channel.k8s.io', route.kind, opts, this.opts.runtime, container.id, this.opts.log);
     } catch (e) {
       if (socket.writable) this.rejectUpgrade(socket, toHttpError(e));
     }
   }
 
-  private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, protocol: string): Promise<import('ws').WebSocket> {
+  private async upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, protocol: string): Promise<import('ws').WebSocket> {
     // We negotiate the subprotocol ourselves: ws rejects kubectl's "SPDY/3.1+portforward.k8s.io"
     // ('/' is not an RFC 7230 token character), so it never sees the header.
     delete req.headers['sec-websocket-protocol'];
     if (protocol) this.chosen.set(req, protocol);
-    return new Promise((resolve) => this.wss.handleUpgrade(req, socket, head, (ws) => resolve(ws)));
+    this.wss ??= import('ws').then(({ WebSocketServer }) => {
+      const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: true });
+      wss.on('headers', (headers, r) => {
+        const p = this.chosen.get(r);
+        if (p) headers.push(`Sec-WebSocket-Protocol: ${p}`);
+      });
+      return wss;
+    });
+    const wss = await this.wss;
+    return new Promise((resolve) => wss.handleUpgrade(req, socket, head, (ws) => resolve(ws)));
   }
 }
