@@ -163,6 +163,15 @@ export function podRequests(pod: KubeObject, nonZero = false): ReqList {
   return reqs;
 }
 
+/** Everything podRequests reads, as one value: pods with equal values have equal requests
+ *  (the signature resource plugins sign pods with). */
+export function podResourceSignature(pod: KubeObject): unknown[] {
+  const spec = pod.spec ?? {};
+  const containers = (spec.containers ?? []).map((c: any) => c?.resources?.requests ?? null);
+  const inits = (spec.initContainers ?? []).map((c: any) => [c?.resources?.requests ?? null, c?.restartPolicy ?? null]);
+  return [containers, inits, spec.overhead ?? null];
+}
+
 /** The effective request as a Resource (cpu in milli, the rest in units). */
 export function podRequestResource(pod: KubeObject): Resource {
   const r: Resource = { milliCPU: 0, memory: 0, ephemeralStorage: 0, allowedPodNumber: 0, scalar: new Map() };

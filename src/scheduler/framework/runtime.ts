@@ -15,6 +15,7 @@ import type { Clock } from '../../client/clock.ts';
 import type { KubeObject } from '../../api/types.ts';
 import type { Logger } from '../../base/log.ts';
 import { type Diagnosis, newDiagnosis } from './diagnosis.ts';
+import { MEMO_CYCLE_KEY, type MemoCycle, type MemoEntry, NodeResultMemo } from './memo.ts';
 import { addPod as addPodToNodeInfo, nodeInfoClone } from './nodeinfo.ts';
 import type { Nominator } from './nominator.ts';
 import { podPriority } from './priority.ts';
@@ -44,6 +45,7 @@ import {
   type QueueSortPlugin,
   type ReservePlugin,
   type ScorePlugin,
+  type SignPlugin,
   type Snapshot,
   Status,
 } from './types.ts';
@@ -73,6 +75,8 @@ export interface FrameworkOptions {
   random?: () => number;
   /** Longest Permit wait honoured (upstream: 15 minutes). */
   maxPermitWaitMs?: number;
+  /** Reuse Filter/Score results between pods with equal signatures (memo.ts); default true. */
+  reuseNodeResults?: boolean;
 }
 
 /** Plugins that need the framework (preemption: filters, snapshot) implement this. */
@@ -152,6 +156,13 @@ export class Framework implements QueueProfile {
   private readonly scoreBuffers: NodeScore[][] = [];
   private nextStartNodeIndex = 0;
   private currentSnapshot: Snapshot | undefined;
+  /** Plugins that sign pods (memo.ts), and which Filter/Score plugins do not. */
+  private readonly signers: SignPlugin[] = [];
+  private readonly unsignedFilters = new Set<string>();
+  private readonly scoreSigned: boolean[] = [];
+  private readonly memo: NodeResultMemo | undefined;
+  /** Counters for tests and benchmarks: node results computed and reused. */
+  readonly memoStats = { filterRuns: 0, filterReused: 0, scoreRuns: 0, scoreReused: 0 };
 
   constructor(opts: FrameworkOptions) {
     this.profileName = opts.profile.schedulerName;
@@ -192,6 +203,13 @@ export class Framework implements QueueProfile {
       else if (rejects) this.hints.set(p.name, WILDCARD_EVENTS);
     }
     this.queueSortPlugin = queueSort;
+    for (const raw of opts.profile.plugins) {
+      const { plugin: p } = asEntry(raw);
+      if (has(p, 'signPod') && (has(p, 'filter') || has(p, 'score'))) this.signers.push(p as SignPlugin);
+      else if (has(p, 'filter')) this.unsignedFilters.add(p.name);
+    }
+    for (const p of this.scorePlugins) this.scoreSigned.push(has(p, 'signPod'));
+    this.memo = opts.reuseNodeResults === false ? undefined : new NodeResultMemo(this.scorePlugins.length);
     for (const raw of opts.profile.plugins) {
       const { plugin } = asEntry(raw);
       if (has(plugin, 'bindFramework')) (plugin as unknown as FrameworkAware).bindFramework(this);
@@ -375,7 +393,8 @@ export class Framework implements QueueProfile {
       nodes = subset;
       diagnosis.nodeToStatus.absentNodesStatus = new Status(Code.UnschedulableAndUnresolvable, [`node(s) didn't satisfy plugin(s) [${[...diagnosis.unschedulablePlugins].sort().join(' ')}]`]);
     }
-    const feasible = this.findNodesThatPassFilters(state, pi, diagnosis, nodes, allNodes.length);
+    const entry = nodes === allNodes ? this.memoEntry(pi, allNodes.length) : undefined;
+    const feasible = entry ? this.findNodesThatPassFiltersMemo(state, pi, diagnosis, allNodes, entry) : this.findNodesThatPassFilters(state, pi, diagnosis, nodes, allNodes.length);
     if (feasible === undefined) {
       return { feasible: [], diagnosis, error: diagnosis.nodeToStatus.absentNodesStatus };
     }
@@ -414,6 +433,65 @@ export class Framework implements QueueProfile {
       if (st.plugin) diagnosis.unschedulablePlugins.add(st.plugin);
     }
     this.nextStartNodeIndex = (this.nextStartNodeIndex + processed) % Math.max(1, numAll);
+    return feasible;
+  }
+
+  /** The memo entry of the pod's signature; undefined when reuse is off or the pod cannot be signed. */
+  private memoEntry(pi: PodInfo, numNodes: number): MemoEntry | undefined {
+    if (!this.memo || numNodes === 0) return undefined;
+    const parts: unknown[] = [];
+    for (const p of this.signers) {
+      const part = p.signPod(pi);
+      if (part === null) return undefined;
+      parts.push(part);
+    }
+    return this.memo.entry(JSON.stringify(parts), numNodes);
+  }
+
+  /**
+   * findNodesThatPassFilters over the whole node list with the pod's memo entry: the same nodes
+   * in the same order, each node's status reused while its generation is unchanged (unless a
+   * filter that does not sign pods runs in this cycle, or nominated pods are counted). Leaves the
+   * feasible nodes' positions in the state for prioritizeNodes.
+   */
+  private findNodesThatPassFiltersMemo(state: CycleState, pi: PodInfo, diagnosis: Diagnosis, nodes: readonly NodeInfo[], entry: MemoEntry): NodeInfo[] | undefined {
+    const n = nodes.length;
+    const want = numFeasibleNodesToFind(this.percentageOfNodesToScore, n);
+    const feasible: NodeInfo[] = [];
+    const positions: number[] = [];
+    const start = this.nextStartNodeIndex % n;
+    const filters = this.activeFilters(state);
+    const withNominated = this.nominator !== undefined && this.nominator.size > 0;
+    let reuse = !withNominated;
+    if (reuse) for (const f of filters) if (this.unsignedFilters.has(f.name)) reuse = false;
+    const statuses = diagnosis.nodeToStatus;
+    const stats = this.memoStats;
+    let processed = 0;
+    for (let i = 0; i < n && feasible.length < want; i++) {
+      const pos = (start + i) % n;
+      const ni = nodes[pos]!;
+      processed++;
+      let st = reuse ? entry.filterStatus(pos, ni) : undefined;
+      if (st === undefined) {
+        st = filters.length === 0 ? Status.success() : withNominated ? this.filterWithNominated(filters, state, pi, ni) : runFilters(filters, state, pi, ni);
+        if (st.code === Code.Error) {
+          diagnosis.nodeToStatus.absentNodesStatus = st;
+          return undefined;
+        }
+        stats.filterRuns++;
+        if (reuse) entry.recordFilter(pos, ni, st);
+      } else stats.filterReused++;
+      if (st.code === Code.Success) {
+        feasible.push(ni);
+        positions.push(pos);
+        continue;
+      }
+      statuses.set(ni.name, st);
+      if (st.plugin) diagnosis.unschedulablePlugins.add(st.plugin);
+    }
+    this.nextStartNodeIndex = (this.nextStartNodeIndex + processed) % n;
+    const cycle: MemoCycle = { entry, feasible, positions };
+    state.write(MEMO_CYCLE_KEY, cycle);
     return feasible;
   }
 
@@ -468,10 +546,42 @@ export class Framework implements QueueProfile {
       if (!st.isSuccess()) return { totals, error: errorStatus(p.name, 'PreScore', st) };
     }
     const skip = state.skipScore;
+    const mc = state.read<MemoCycle>(MEMO_CYCLE_KEY);
+    const memo = mc !== undefined && mc.feasible === nodes ? mc : undefined;
     for (let j = 0; j < this.scorePlugins.length; j++) {
       const p = this.scorePlugins[j]!;
       if (skip.has(p.name)) continue;
       const weight = this.scoreWeights[j]!;
+      if (memo && this.scoreSigned[j]) {
+        const err = this.rawScoresMemo(state, pi, p, j, memo);
+        if (err) return { totals, error: err };
+        const raw = memo.entry.scores[j]!;
+        const pos = memo.positions;
+        if (p.normalizeScore) {
+          const buf = this.scoreBuffers[j]!;
+          while (buf.length < n) buf.push({ name: '', score: 0 });
+          if (buf.length > n) buf.length = n;
+          for (let i = 0; i < n; i++) {
+            const e = buf[i]!;
+            e.name = nodes[i]!.name;
+            e.score = raw[pos[i]!]!;
+          }
+          const st = p.normalizeScore(state, pi, buf);
+          if (!st.isSuccess()) return { totals, error: errorStatus(p.name, 'NormalizeScore', st) };
+          for (let i = 0; i < n; i++) {
+            const s = buf[i]!.score;
+            if (s > MAX_NODE_SCORE || s < MIN_NODE_SCORE) return { totals, error: invalidScore(p.name, s) };
+            totals[i]! += s * weight;
+          }
+        } else {
+          for (let i = 0; i < n; i++) {
+            const s = raw[pos[i]!]!;
+            if (s > MAX_NODE_SCORE || s < MIN_NODE_SCORE) return { totals, error: invalidScore(p.name, s) };
+            totals[i]! += s * weight;
+          }
+        }
+        continue;
+      }
       if (p.normalizeScore) {
         const buf = this.scoreBuffers[j]!;
         while (buf.length < n) buf.push({ name: '', score: 0 });
@@ -502,6 +612,25 @@ export class Framework implements QueueProfile {
       }
     }
     return { totals };
+  }
+
+  /** Plugin j's raw scores of the feasible nodes into the memo entry, computing only those not recorded at the node's generation. */
+  private rawScoresMemo(state: CycleState, pi: PodInfo, p: ScorePlugin, j: number, mc: MemoCycle): Status | undefined {
+    const { entry, feasible, positions } = mc;
+    const stats = this.memoStats;
+    for (let i = 0; i < feasible.length; i++) {
+      const ni = feasible[i]!;
+      const pos = positions[i]!;
+      if (entry.hasScore(j, pos, ni)) {
+        stats.scoreReused++;
+        continue;
+      }
+      const r = p.score(state, pi, ni);
+      if (r.status.code !== Code.Success) return errorStatus(p.name, 'Score', r.status);
+      stats.scoreRuns++;
+      entry.recordScore(j, pos, ni, r.score);
+    }
+    return undefined;
   }
 
   /** The highest total; ties broken uniformly at random (reservoir sampling, as upstream). */

@@ -245,6 +245,18 @@ export interface FilterPlugin extends Plugin {
   filter(state: CycleState, pod: PodInfo, node: NodeInfo): Status;
 }
 
+/**
+ * A Filter/Score plugin whose answers for a pod depend only on the NodeInfo and on the parts of
+ * the pod it returns here (any JSON-serializable value; null: this pod cannot be signed, and no
+ * results are reused for it). PreFilter/PreScore state it derives from the pod must follow
+ * from the same parts. The framework then reuses a node's Filter status and raw Score between
+ * pods with equal signatures while the node's generation is unchanged (memo.ts). Plugins that
+ * read anything else (other nodes, other pods, other objects) must not implement it.
+ */
+export interface SignPlugin extends Plugin {
+  signPod(pod: PodInfo): unknown;
+}
+
 export interface PostFilterResult {
   nominatedNodeName?: string;
 }

@@ -3,8 +3,9 @@
 // 100 × (1 − standard deviation of the requested/allocatable fractions). Pods that request none
 // of the resources are not scored (otherwise they would all pile onto one node).
 
-import type { CycleState, NodeInfo, PodInfo, PreScorePlugin, ScorePlugin } from '../framework/types.ts';
+import type { CycleState, NodeInfo, PodInfo, PreScorePlugin, ScorePlugin, SignPlugin } from '../framework/types.ts';
 import { Status } from '../framework/types.ts';
+import { podResourceSignature } from '../framework/podinfo.ts';
 import { StateSlot } from './helpers.ts';
 import { balancedScorer, DEFAULT_RESOURCES, ResourceAllocationScorer } from './resourceallocation.ts';
 import type { ResourceSpec } from './resourceallocation.ts';
@@ -16,7 +17,7 @@ export interface NodeResourcesBalancedAllocationArgs {
   resources?: ResourceSpec[];
 }
 
-export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlugin {
+export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlugin, SignPlugin {
   readonly name = NODE_RESOURCES_BALANCED_ALLOCATION;
   private readonly scorer: ResourceAllocationScorer;
   private readonly slot = new StateSlot<number[]>(PRE_SCORE_KEY);
@@ -31,6 +32,10 @@ export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlu
     if (ResourceAllocationScorer.isBestEffort(reqs)) return Status.skip();
     this.slot.write(state, reqs);
     return Status.success();
+  }
+
+  signPod(pod: PodInfo): unknown {
+    return podResourceSignature(pod.pod);
   }
 
   score(state: CycleState, pod: PodInfo, node: NodeInfo): { score: number; status: Status } {

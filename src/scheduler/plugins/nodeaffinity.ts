@@ -13,6 +13,7 @@ import type {
   PodInfo,
   PreFilterPlugin,
   PreFilterResult,
+  SignPlugin,
   PreScorePlugin,
   ScorePlugin,
   Snapshot,
@@ -61,7 +62,7 @@ export function nodeNamesFromTerms(terms: any[]): Set<string> | undefined {
   return union;
 }
 
-export class NodeAffinity implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin, EnqueueExtensions {
+export class NodeAffinity implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin, SignPlugin, EnqueueExtensions {
   readonly name = NODE_AFFINITY;
   private readonly addedSelector: NodeMatcher | null;
   private readonly addedPreferred: NodeScorer | null;
@@ -84,6 +85,11 @@ export class NodeAffinity implements PreFilterPlugin, FilterPlugin, PreScorePlug
     if (names === undefined) return { status: Status.success() };
     if (names.size === 0) return { status: Status.unresolvable(ERR_REASON_CONFLICT) };
     return { result: { nodeNames: names }, status: Status.success() };
+  }
+
+  signPod(pod: PodInfo): unknown {
+    const spec = pod.pod.spec;
+    return [spec?.nodeSelector ?? null, spec?.affinity?.nodeAffinity ?? null];
   }
 
   filter(state: CycleState, pod: PodInfo, node: NodeInfo): Status {

@@ -11,6 +11,7 @@ import type {
   PodInfo,
   PreFilterPlugin,
   PreFilterResult,
+  SignPlugin,
   Snapshot,
 } from '../framework/types.ts';
 import { Status } from '../framework/types.ts';
@@ -24,7 +25,7 @@ export function fitsNodeName(pod: KubeObject, node: KubeObject): boolean {
   return !want || want === node.metadata.name;
 }
 
-export class NodeName implements PreFilterPlugin, FilterPlugin, EnqueueExtensions {
+export class NodeName implements PreFilterPlugin, FilterPlugin, SignPlugin, EnqueueExtensions {
   readonly name = NODE_NAME;
   private readonly rejected = Status.unresolvable(ERR_REASON_NODE_NAME);
 
@@ -32,6 +33,10 @@ export class NodeName implements PreFilterPlugin, FilterPlugin, EnqueueExtension
     const want = pod.pod.spec?.nodeName;
     if (!want) return { status: Status.skip() };
     return { result: { nodeNames: new Set([want]) }, status: Status.success() };
+  }
+
+  signPod(pod: PodInfo): unknown {
+    return pod.pod.spec?.nodeName ?? '';
   }
 
   filter(_state: CycleState, pod: PodInfo, node: NodeInfo): Status {

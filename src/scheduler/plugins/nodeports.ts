@@ -11,6 +11,7 @@ import type {
   PodInfo,
   PreFilterPlugin,
   PreFilterResult,
+  SignPlugin,
   Snapshot,
 } from '../framework/types.ts';
 import { Status } from '../framework/types.ts';
@@ -28,7 +29,7 @@ export function fitsPorts(wanted: readonly HostPortInfo[], used: readonly HostPo
   return true;
 }
 
-export class NodePorts implements PreFilterPlugin, FilterPlugin, EnqueueExtensions {
+export class NodePorts implements PreFilterPlugin, FilterPlugin, SignPlugin, EnqueueExtensions {
   readonly name = NODE_PORTS;
   private readonly rejected = Status.unschedulable(ERR_REASON_PORTS);
 
@@ -37,6 +38,10 @@ export class NodePorts implements PreFilterPlugin, FilterPlugin, EnqueueExtensio
     if (ports.length === 0) return { status: Status.skip() };
     state.write(PRE_FILTER_KEY, ports);
     return { status: Status.success() };
+  }
+
+  signPod(pod: PodInfo): unknown {
+    return podHostPorts(pod.pod);
   }
 
   filter(state: CycleState, pod: PodInfo, node: NodeInfo): Status {

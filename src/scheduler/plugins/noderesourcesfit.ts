@@ -14,13 +14,14 @@ import type {
   PodInfo,
   PreFilterPlugin,
   PreFilterResult,
+  SignPlugin,
   PreScorePlugin,
   Resource,
   ScorePlugin,
   Snapshot,
 } from '../framework/types.ts';
 import { Status } from '../framework/types.ts';
-import { isExtendedResourceName, newPodInfo } from '../framework/podinfo.ts';
+import { isExtendedResourceName, newPodInfo, podResourceSignature } from '../framework/podinfo.ts';
 import { newNodeInfo } from '../framework/nodeinfo.ts';
 import { events, QUEUE, SKIP, StateSlot } from './helpers.ts';
 import {
@@ -119,7 +120,7 @@ const CPU = 2;
 const MEMORY = 4;
 const EPHEMERAL = 8;
 
-export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin, EnqueueExtensions {
+export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin, SignPlugin, EnqueueExtensions {
   readonly name = NODE_RESOURCES_FIT;
   readonly strategy: ScoringStrategyType;
   private readonly ignored: ReadonlySet<string>;
@@ -159,6 +160,10 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
   preFilter(_state: CycleState, _pod: PodInfo, _snapshot: Snapshot): { result?: PreFilterResult; status: Status } {
     // Upstream computes the effective request here; PodInfo already carries it.
     return { status: Status.success() };
+  }
+
+  signPod(pod: PodInfo): unknown {
+    return podResourceSignature(pod.pod);
   }
 
   filter(_state: CycleState, pod: PodInfo, node: NodeInfo): Status {

@@ -2,7 +2,7 @@
 // node.kubernetes.io/unschedulable:NoSchedule taint.
 
 import type { KubeObject } from '../../api/types.ts';
-import type { ClusterEventWithHint, CycleState, EnqueueExtensions, FilterPlugin, NodeInfo, PodInfo } from '../framework/types.ts';
+import type { ClusterEventWithHint, CycleState, EnqueueExtensions, FilterPlugin, NodeInfo, PodInfo, SignPlugin } from '../framework/types.ts';
 import { Status } from '../framework/types.ts';
 import { events, QUEUE, SKIP } from './helpers.ts';
 import { tolerationsTolerateTaint } from './taints.ts';
@@ -19,9 +19,13 @@ export function fitsUnschedulable(pod: KubeObject, node: KubeObject): boolean {
   return tolerationsTolerateTaint(pod.spec?.tolerations, UNSCHEDULABLE_TAINT);
 }
 
-export class NodeUnschedulable implements FilterPlugin, EnqueueExtensions {
+export class NodeUnschedulable implements FilterPlugin, SignPlugin, EnqueueExtensions {
   readonly name = NODE_UNSCHEDULABLE;
   private readonly rejected = Status.unresolvable(ERR_REASON_UNSCHEDULABLE);
+
+  signPod(pod: PodInfo): unknown {
+    return pod.pod.spec?.tolerations ?? [];
+  }
 
   filter(_state: CycleState, pod: PodInfo, node: NodeInfo): Status {
     return fitsUnschedulable(pod.pod, node.node) ? Status.success() : this.rejected;

@@ -13,6 +13,7 @@ import type {
   PodInfo,
   PreScorePlugin,
   ScorePlugin,
+  SignPlugin,
 } from '../framework/types.ts';
 import { Status } from '../framework/types.ts';
 import { defaultNormalizeScore, events, QUEUE, SKIP, StateSlot } from './helpers.ts';
@@ -43,11 +44,15 @@ export function countIntolerablePreferNoSchedule(taints: readonly Taint[] | unde
   return n;
 }
 
-export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugin, EnqueueExtensions {
+export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugin, SignPlugin, EnqueueExtensions {
   readonly name = TAINT_TOLERATION;
   /** Statuses for repeated taints, so rejecting thousands of nodes does not build thousands. */
   private readonly reasons = new Map<string, Status>();
   private readonly slot = new StateSlot<Toleration[]>(PRE_SCORE_KEY);
+
+  signPod(pod: PodInfo): unknown {
+    return pod.pod.spec?.tolerations ?? [];
+  }
 
   filter(_state: CycleState, pod: PodInfo, node: NodeInfo): Status {
     const taints = node.node.spec?.taints as Taint[] | undefined;
