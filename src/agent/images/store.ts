@@ -184,7 +184,7 @@ export class LocalImageStore implements ImageService {
     const idx = await this.readIndex();
     return Object.values(idx.images)
       .map((i) => this.info(idx, i))
-      .sort((a, b) => (a.repoTags[0] ?? a.repoDigests[0] ?? a.id).localeCompare(b.repoTags[0] ?? b.repoDigests[0] ?? b.id));
+      .sort((a, b) => compareStrings(a.repoTags[0] ?? a.repoDigests[0] ?? a.id, b.repoTags[0] ?? b.repoDigests[0] ?? b.id));
   }
 
   pull(ref: string, options: PullOptions = {}): Promise<ImageInfo> {
@@ -404,4 +404,9 @@ export class LocalImageStore implements ImageService {
     if (this.active > 0) this.gcPending = true;
     if (freedBlobs || freedLayers) this.log.info('image garbage collection', { blobs: freedBlobs, layers: freedLayers });
   }
+}
+
+/** Code-unit order (not localeCompare: that loads ICU's collation data, several MB resident). */
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
