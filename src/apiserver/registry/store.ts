@@ -269,12 +269,17 @@ export class ResourceStore {
       const next = prepareForUpdate(this.def, requested, current, opts.subresource);
       next.apiVersion = apiVersionOf(this.def);
       next.kind = this.def.kind;
-      if (opts.subresource !== 'status') this.def.defaults?.(next);
+      // pods/binding writes the stored pod directly, as upstream's BindingREST (assignPod) does:
+      // it sets only spec.nodeName and the PodScheduled condition of a stored (defaulted,
+      // validated) pod, and always changes it (a bound pod is refused), so there is nothing to
+      // default, validate or compare.
+      const storageOnly = opts.subresource === 'binding';
+      if (opts.subresource !== 'status' && !storageOnly) this.def.defaults?.(next);
       this.trackFields(current, next, opts);
       next.metadata.resourceVersion = current.metadata.resourceVersion;
-      this.validate(next, current);
+      if (!storageOnly) this.validate(next, current);
       const value = encodeStored(next);
-      if (value === encodeStored(current)) return current; // no-op: no new revision
+      if (!storageOnly && value === encodeStored(current)) return current; // no-op: no new revision
       if (opts.dryRun) return next;
       // An object being deleted whose last finalizer went away is removed now.
       const m = next.metadata;
