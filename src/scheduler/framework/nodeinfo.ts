@@ -33,6 +33,11 @@ export function imageSizesOf(node: KubeObject): Map<string, number> {
   return sizes;
 }
 
+function hasPreferNoScheduleTaint(node: KubeObject): boolean {
+  const taints = node.spec?.taints;
+  return Array.isArray(taints) && taints.some((t) => t?.effect === 'PreferNoSchedule');
+}
+
 /** A NodeInfo for `node` with no pods. A bare name gives a placeholder Node (pods can reach the
  *  cache before their node does). */
 export function newNodeInfo(node: KubeObject | string): NodeInfo {
@@ -48,6 +53,7 @@ export function newNodeInfo(node: KubeObject | string): NodeInfo {
     nonZeroRequested: { milliCPU: 0, memory: 0 },
     allocatable: resourceFromList(obj.status?.allocatable),
     imageSizes: imageSizesOf(obj),
+    hasPreferNoScheduleTaint: hasPreferNoScheduleTaint(obj),
     generation: nextGeneration(),
   };
 }
@@ -57,6 +63,7 @@ export function setNode(ni: NodeInfo, node: KubeObject): void {
   ni.node = node;
   ni.allocatable = resourceFromList(node.status?.allocatable);
   ni.imageSizes = imageSizesOf(node);
+  ni.hasPreferNoScheduleTaint = hasPreferNoScheduleTaint(node);
   ni.generation = nextGeneration();
 }
 
@@ -125,6 +132,7 @@ export function nodeInfoClone(ni: NodeInfo): NodeInfo {
     nonZeroRequested: { ...ni.nonZeroRequested },
     allocatable: cloneResource(ni.allocatable),
     imageSizes: ni.imageSizes,
+    hasPreferNoScheduleTaint: ni.hasPreferNoScheduleTaint,
     generation: ni.generation,
   };
 }

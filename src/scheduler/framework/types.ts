@@ -134,6 +134,8 @@ export interface NodeInfo {
   allocatable: Resource;
   /** Image name → size in bytes, from node.status.images. */
   imageSizes: Map<string, number>;
+  /** Whether the Node has a PreferNoSchedule taint (TaintToleration's PreScore asks every feasible node). */
+  hasPreferNoScheduleTaint: boolean;
   /** Bumped on every change, so snapshots can copy only what changed. */
   generation: number;
 }

@@ -71,7 +71,7 @@ export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugi
   preScore(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): Status {
     // No feasible node has a PreferNoSchedule taint: every node would get the same score, so the
     // ranking is the same without scoring at all.
-    if (!nodes.some((n) => (n.node.spec?.taints as Taint[] | undefined)?.some((t) => t.effect === 'PreferNoSchedule'))) return Status.skip();
+    if (!nodes.some((n) => n.hasPreferNoScheduleTaint)) return Status.skip();
     // Tolerations with no effect also cover PreferNoSchedule.
     const tolerations = ((pod.pod.spec?.tolerations ?? []) as Toleration[]).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
     this.slot.write(state, tolerations);
