@@ -69,3 +69,23 @@ test('a create whose request carries managedFields is computed from them, not fr
   const out = created(o) as any[];
   assert.deepEqual(out.map((e) => e.manager).sort(), ['earlier', 'tester']);
 });
+
+test('core/v1 Events: one shape whatever the involvedObject holds, unless it equals the zero value', () => {
+  const events = ssaSchemaForKind('', 'Event');
+  const ev = (name: string, involvedObject: Record<string, unknown>): KubeObject =>
+    ({ apiVersion: 'v1', kind: 'Event', metadata: { name, namespace: 'default' }, involvedObject, reason: 'Scheduled', message: `m ${name}` }) as KubeObject;
+  const a = ev('a', { kind: 'Pod', namespace: 'default', name: 'p1', uid: 'u1' });
+  const b = ev('b', { kind: 'Pod', namespace: 'default', name: 'p2', uid: 'u2' });
+  const zero = ev('c', {});
+  assert.equal(shapeKey(a as never, events), shapeKey(b as never, events));
+  assert.notEqual(shapeKey(a as never, events), shapeKey(zero as never, events));
+  // The remembered field sets are the ones computed for each: the zero involvedObject is not a field the writer set.
+  const fieldsOf = (o: KubeObject) => {
+    updateManagedFields(undefined, o, { manager: 'tester', now: new Date('2024-05-01T10:00:00Z'), apiVersion: 'v1', kind: 'Event', hasStatus: false });
+    return (o.metadata.managedFields as any[])[0].fieldsV1;
+  };
+  const fa = fieldsOf(a);
+  assert.deepEqual(fieldsOf(b), fa);
+  assert.ok('f:involvedObject' in fa);
+  assert.ok(!('f:involvedObject' in fieldsOf(zero)));
+});

@@ -9,13 +9,14 @@
 //   undefined, null, empty map, empty list, scalar;
 // - for granular lists, every element's path element (list-map keys, set values), in order,
 //   duplicates included;
-// - atomic lists as one leaf; atomic maps too, with their JSON where the schema gives the field
-//   an empty-object zero value (the only place where `compare` against upstream's empty object,
-//   whose values are all null or objects, can find a value equal);
+// - atomic lists as one leaf; atomic maps too, with whether they equal the field's zero value
+//   where the schema gives the field an empty-object zero value (the only place where `compare`
+//   against upstream's empty object, whose values are all null or objects, can find a value
+//   equal) — not their JSON, so that e.g. every core/v1 Event's involvedObject has one shape;
 // - the top level's apiVersion and kind values (the empty object of a kind carries them).
 
-import { serializePE, type Json, type JsonMap } from './fieldpath.ts';
-import { fieldSchema, itemSchema, keysAreFields, listType, type SsaSchema } from './schema.ts';
+import { jsonEqual, serializePE, type Json, type JsonMap } from './fieldpath.ts';
+import { fieldSchema, itemSchema, keysAreFields, listType, type SsaSchema, zeroObject } from './schema.ts';
 import { listItemPE } from './typed.ts';
 
 function walk(x: Json | undefined, s: SsaSchema): string {
@@ -36,7 +37,7 @@ function walk(x: Json | undefined, s: SsaSchema): string {
   if (typeof x === 'object') {
     let out = '{';
     let any = false;
-    if (!s.deduced && s.atomic === true) return s.zero === 'object' ? `A${JSON.stringify(x)}` : isEmptyMap(x) ? 'A{}' : 'A';
+    if (!s.deduced && s.atomic === true) return s.zero === 'object' ? (jsonEqual(x, zeroOf(s)) ? 'A=' : 'A!') : isEmptyMap(x) ? 'A{}' : 'A';
     for (const k in x) {
       any = true;
       out += `${k.length}:${k}${walk(x[k], fieldSchema(s, k))}`;
@@ -45,6 +46,18 @@ function walk(x: Json | undefined, s: SsaSchema): string {
     return keysAreFields(s) ? out + '}' : out + '}m';
   }
   return 's'; // a scalar never equals a zero value (null or an object)
+}
+
+const zeros = new WeakMap<SsaSchema, JsonMap>();
+
+/** The zero value of a field whose zero is an object, as upstream's empty object holds it. */
+function zeroOf(s: SsaSchema): JsonMap {
+  let z = zeros.get(s);
+  if (z === undefined) {
+    z = zeroObject(s);
+    zeros.set(s, z);
+  }
+  return z;
 }
 
 function isEmptyMap(x: JsonMap): boolean {
