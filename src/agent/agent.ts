@@ -138,7 +138,8 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
 
   const facts = await readHostFacts({ dataDir: opts.dataDir, nodeIP: config.nodeIP, skipInterface: (n) => n === config.bridge || n.startsWith('veth') || n.startsWith('skiff') });
   const allocatable = { cpu: String(facts.cpus), memory: String(facts.memoryBytes), 'ephemeral-storage': String(facts.ephemeralStorageBytes) };
-  const source = new ApiPodInputSource({ client });
+  const informers = new SharedInformerFactory({ client, log: log.child('informers'), clock });
+  const source = new ApiPodInputSource({ client, services: informers.informer('', 'v1', 'services') });
   const volumes = new HostVolumeManager({ podsDir: paths.pods, source, log: log.child('volumes'), clock, nodeName: config.nodeName, allocatable });
   const recorder = new EventRecorder({ client, component: 'kubelet', host: config.nodeName, clock, log: log.child('events') });
   const env = new PodEnvResolver({ source, allocatable, onInvalidKeys: (pod, message) => recorder.event(pod, 'Warning', 'InvalidEnvironmentVariableNames', message) });
@@ -182,7 +183,6 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     nodeMemoryBytes: facts.memoryBytes,
   });
 
-  const informers = new SharedInformerFactory({ client, log: log.child('informers'), clock });
   const pods = informers.informer('', 'v1', 'pods', { fieldSelector: `spec.nodeName=${config.nodeName}` });
   pods.addEventHandler({
     onAdd: (p) => workers.update(p),

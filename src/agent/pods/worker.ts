@@ -429,9 +429,10 @@ export class PodWorkers {
     }
     let id: string;
     try {
-      await mkdir(path.dirname(built.terminationLogPath), { recursive: true });
-      await writeFile(built.terminationLogPath, '');
-      await mkdir(path.dirname(built.config.logPath), { recursive: true });
+      await Promise.all([
+        mkdir(path.dirname(built.terminationLogPath), { recursive: true }).then(() => writeFile(built.terminationLogPath, '')),
+        mkdir(path.dirname(built.config.logPath), { recursive: true }),
+      ]);
       id = await this.o.runtime.createContainer(sandbox.id, built.config);
     } catch (e) {
       const msg = (e as Error).message;

@@ -101,7 +101,8 @@ export class Cgroups {
 
   private async createOnce(cgPath: string): Promise<void> {
     const parts = cgPath.split('/').filter(Boolean);
-    for (const h of await this.list()) {
+    // the hierarchies are independent: walk them all at once (levels within one stay in order)
+    await Promise.all((await this.list()).map(async (h) => {
       const isCpuset = h.controllers.includes('cpuset');
       let dir = h.mountPoint;
       for (const p of parts) {
@@ -121,7 +122,7 @@ export class Cgroups {
           }
         }
       }
-    }
+    }));
   }
 
   /**

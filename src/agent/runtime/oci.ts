@@ -171,24 +171,31 @@ export class OciRuntime implements Runtime {
     // The record goes to disk first so that a failure (or a crash) half-way is cleaned up by
     // removePodSandbox like any other sandbox.
     await this.store.putSandbox(rec);
+    // The pod cgroup (a few dozen mkdirs across the hierarchies) is made while the namespaces and
+    // the network are set up: nothing before the first container needs it. Settles to its error.
+    const cgroup = this.cgroups.create(rec.cgroupPath).then(() => undefined, (e: Error) => e);
+    const fail = async (reason: 'CreateFailed' | 'NetworkFailed', what: string, e: unknown): Promise<never> => {
+      await cgroup;
+      await this.cleanupSandbox(rec).catch(() => undefined);
+      throw new RuntimeError(reason, `${what} failed: ${(e as Error).message}`);
+    };
     try {
-      await this.cgroups.create(rec.cgroupPath);
       const unshareArgs: string[] = [];
+      const files: Promise<void>[] = [fsp.mkdir(rec.shmPath, { recursive: true }).then(() => undefined)];
       for (const [flag, file] of [['--net', rec.netnsPath], ['--ipc', rec.ipcNsPath], ['--uts', rec.utsNsPath]] as const) {
         if (!file) continue;
-        await fsp.writeFile(file, '');
+        files.push(fsp.writeFile(file, ''));
         unshareArgs.push(`${flag}=${file}`);
       }
+      await Promise.all(files);
       // one launch: unshare creates every namespace and sets the hostname inside the new UTS
       // namespace, then the pod's /dev/shm is mounted
       const { short } = splitHostname(rec.hostname);
-      await fsp.mkdir(rec.shmPath, { recursive: true });
       const unshare = ['unshare', ...unshareArgs, ...(hostNetwork ? ['true'] : ['hostname', short])].map(shellQuote).join(' ');
       const shm = ['mount', '-t', 'tmpfs', '-o', 'nosuid,nodev,noexec,mode=1777,size=65536k', 'shm', rec.shmPath].map(shellQuote).join(' ');
       await this.launcher.run('/bin/sh', ['-ec', `${unshare}; ${shm}`]);
     } catch (e) {
-      await this.cleanupSandbox(rec).catch(() => undefined);
-      throw new RuntimeError('CreateFailed', `creating the sandbox namespaces failed: ${(e as Error).message}`);
+      return fail('CreateFailed', 'creating the sandbox namespaces', e);
     }
     if (!hostNetwork) {
       try {
@@ -196,18 +203,21 @@ export class OciRuntime implements Runtime {
         rec.ip = status.ip;
         rec.networkUp = true;
       } catch (e) {
-        await this.cleanupSandbox(rec).catch(() => undefined);
-        throw new RuntimeError('NetworkFailed', `setting up the pod network failed: ${(e as Error).message}`);
+        return fail('NetworkFailed', 'setting up the pod network', e);
       }
     }
+    const cgroupError = await cgroup;
+    if (cgroupError) return fail('CreateFailed', 'creating the pod cgroup', cgroupError);
     const hosts = hostNetwork
       ? hostNetworkHostsFile(await readFileOr('/etc/hosts', ''), config.hostAliases)
       : podHostsFile(rec.hostname, rec.ip, config.hostAliases);
     const hostResolv = await readFileOr('/etc/resolv.conf', '');
-    await fsp.writeFile(path.join(dir, 'hosts'), hosts);
-    await fsp.writeFile(path.join(dir, 'resolv.conf'), hostNetwork ? hostResolv : resolvConf(config.dns, hostResolv));
-    await fsp.writeFile(path.join(dir, 'hostname'), splitHostname(rec.hostname).short + '\n');
-    await this.store.putSandbox(rec);
+    await Promise.all([
+      fsp.writeFile(path.join(dir, 'hosts'), hosts),
+      fsp.writeFile(path.join(dir, 'resolv.conf'), hostNetwork ? hostResolv : resolvConf(config.dns, hostResolv)),
+      fsp.writeFile(path.join(dir, 'hostname'), splitHostname(rec.hostname).short + '\n'),
+      this.store.putSandbox(rec),
+    ]);
     this.log.debug('sandbox ready', { id, pod: `${rec.namespace}/${rec.name}`, ip: rec.ip });
     return this.sandboxInfo(rec);
   }
@@ -281,7 +291,7 @@ export class OciRuntime implements Runtime {
       cgroupPath: path.posix.join(sb.cgroupPath, id), createdAt: this.clock.now(),
       labels: { ...config.labels }, annotations: { ...config.annotations },
     };
-    for (const d of [l.persistDir(id), l.rootfsDir(id), l.upperDir(id), l.workDir(id)]) await fsp.mkdir(d, { recursive: true });
+    await Promise.all([l.persistDir(id), l.rootfsDir(id), l.upperDir(id), l.workDir(id)].map((d) => fsp.mkdir(d, { recursive: true })));
     await this.store.putContainer(rec);
     try {
       let lowers = [...config.imageLayers].reverse();

@@ -42,3 +42,18 @@ test('services listed per namespace; TokenRequest bound to the pod', async () =>
   assert.deepEqual((post.body as any).spec, { audiences: ['api'], expirationSeconds: 3607, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'p', uid: 'u' } });
   assert.equal((post.body as any).kind, 'TokenRequest');
 });
+
+test('services come from the Service informer once it has synced, from a LIST before', async () => {
+  const t = new FakeTransport((req) => {
+    if (req.path === '/api/v1/namespaces/ns/services') return { body: { kind: 'ServiceList', metadata: { resourceVersion: '5' }, items: [{ metadata: { name: 'listed', namespace: 'ns' } }] } };
+    return undefined;
+  });
+  let synced = false;
+  const cached = [{ metadata: { name: 'cached', namespace: 'ns' } }];
+  const services = { hasSynced: () => synced, lister: { list: (ns?: string) => (ns === 'ns' ? cached : []) } };
+  const src = new ApiPodInputSource({ client: new ApiClient({ transport: t }), services });
+  assert.deepEqual((await src.listServices('ns')).map((s) => s.metadata.name), ['listed']);
+  synced = true;
+  assert.deepEqual((await src.listServices('ns')).map((s) => s.metadata.name), ['cached']);
+  assert.deepEqual(t.actions(), ['GET /api/v1/namespaces/ns/services']);
+});

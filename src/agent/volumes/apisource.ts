@@ -1,21 +1,30 @@
 // Pod inputs read straight from the API: ConfigMaps and Secrets by name (404 → undefined),
-// Services of a namespace, and bound service-account tokens through the TokenRequest
+// Services of a namespace (from a Service informer's cache once it has synced), and bound service-account tokens through the TokenRequest
 // subresource (POST serviceaccounts/<name>/token, bound to the pod).
 
 import type { KubeObject } from '../../api/types.ts';
 import type { ApiClient } from '../../client/client.ts';
 import { isNotFound } from '../../client/errors.ts';
+import type { Lister } from '../../client/cache.ts';
+import type { SyncedInformer } from '../../client/informer.ts';
 import type { PodInputSource } from './types.ts';
 
 export interface ApiPodInputSourceOptions {
   client: ApiClient;
+  /**
+   * A Service informer (the kubelet keeps one for the service-link environment): once synced,
+   * listServices answers from its cache instead of a LIST on every container start.
+   */
+  services?: Pick<SyncedInformer, 'hasSynced'> & { lister: Pick<Lister, 'list'> };
 }
 
 export class ApiPodInputSource implements PodInputSource {
   private readonly client: ApiClient;
+  private readonly services: ApiPodInputSourceOptions['services'];
 
   constructor(opts: ApiPodInputSourceOptions) {
     this.client = opts.client;
+    this.services = opts.services;
   }
 
   getConfigMap(namespace: string, name: string): Promise<KubeObject | undefined> {
@@ -27,6 +36,7 @@ export class ApiPodInputSource implements PodInputSource {
   }
 
   async listServices(namespace: string): Promise<KubeObject[]> {
+    if (this.services?.hasSynced()) return this.services.lister.list(namespace);
     return (await this.client.resource('', 'v1', 'services').listAll(namespace)).items;
   }
 
