@@ -21,7 +21,6 @@ import { credentialsFromKubeconfig, KubeClient, type Credentials } from './clien
 import { ROOT } from './server.ts';
 
 const SKIFF = path.join(ROOT, 'bin/skiff');
-const NODE = path.join(ROOT, 'node_modules/.bin/node');
 const START_TIMEOUT_MS = 90_000;
 const STOP_GRACE_MS = 15_000;
 
@@ -71,8 +70,9 @@ export function skiffRunsFrom(): string {
   return newer ? 'src/ (TypeScript through Node\'s type stripper; dist/ is stale)' : 'dist/ (built JavaScript)';
 }
 
-function command(entry: string | undefined, args: string[]): [string, string[]] {
-  return entry ? [NODE, [entry, ...args]] : [SKIFF, args];
+/** Always through bin/skiff (so its per-command Node flags apply); `entry` picks the main.js it runs. */
+function command(entry: string | undefined, args: string[]): [string, string[], Record<string, string>] {
+  return [SKIFF, args, entry ? { SKIFF_MAIN: path.resolve(entry) } : {}];
 }
 
 /** Agent flags unique to `index`, as the e2e harness's agentArgs() builds them. */
@@ -98,8 +98,8 @@ interface Child {
 }
 
 function startChild(label: string, entry: string | undefined, args: string[], env: Record<string, string> | undefined, cleanup: Cleanup): Child {
-  const [cmd, argv] = command(entry, args);
-  const proc = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const [cmd, argv, entryEnv] = command(entry, args);
+  const proc = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...entryEnv, ...env } });
   if (proc.pid !== undefined) cleanup.trackPid(proc.pid);
   let lines: string[] = [];
   let partial = '';
@@ -155,8 +155,8 @@ function startChild(label: string, entry: string | undefined, args: string[], en
 
 function resetNode(entry: string | undefined, dataDir: string, flags: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const [cmd, argv] = command(entry, ['reset-node', '--data-dir', dataDir, ...flags]);
-    const p = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [cmd, argv, entryEnv] = command(entry, ['reset-node', '--data-dir', dataDir, ...flags]);
+    const p = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...entryEnv } });
     let out = '';
     p.stdout!.on('data', (d) => (out += d));
     p.stderr!.on('data', (d) => (out += d));

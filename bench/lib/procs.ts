@@ -21,6 +21,8 @@ export interface MemReading {
   rss: number;
   /** Peak resident set size, bytes. */
   hwm: number;
+  /** The anonymous part of rss (the process's own memory; the rest is mapped files: code, shared libraries). */
+  anon: number;
 }
 
 /** VmRSS and VmHWM of a process from /proc/<pid>/status. */
@@ -31,7 +33,7 @@ export function readMemory(pid: number): MemReading {
     if (!m) throw new Error(`/proc/${pid}/status has no ${field}`);
     return Number(m[1]) * 1024;
   };
-  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+  return { rss: kb('VmRSS'), hwm: kb('VmHWM'), anon: kb('RssAnon') };
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
