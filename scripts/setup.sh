@@ -12,6 +12,7 @@ command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v crun >/dev/null 2>&1 || need_apt+=(crun)
 command -v runc >/dev/null 2>&1 || need_apt+=(runc)
 command -v conmon >/dev/null 2>&1 || need_apt+=(conmon)
+command -v socat >/dev/null 2>&1 || need_apt+=(socat)  # attach stdin: bridges to conmon's SEQPACKET socket
 [ -x /usr/lib/cni/bridge ] || need_apt+=(containernetworking-plugins)
 [ -x /usr/bin/busybox ] || need_apt+=(busybox-static)
 command -v nft >/dev/null 2>&1 || need_apt+=(nftables)

@@ -21,6 +21,8 @@ export interface ConmonLaunch {
   logPath: string;
   terminal: boolean;
   stdin: boolean;
+  /** Keep the container's stdin open when an attached client disconnects (stdin && !stdinOnce). */
+  leaveStdinOpen?: boolean;
 }
 
 /** The argv for conmon. Pure. */
@@ -40,6 +42,7 @@ export function conmonArgs(o: ConmonLaunch): string[] {
   ];
   if (o.terminal) args.push('-t');
   if (o.stdin) args.push('-i');
+  if (o.stdin && o.leaveStdinOpen) args.push('--leave-stdin-open');
   return args;
 }
 

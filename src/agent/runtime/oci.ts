@@ -31,6 +31,7 @@ import { Cgroups, ensureHostCgroups } from './cgroups.ts';
 import { launchConmon } from './conmon.ts';
 import { hostNetworkHostsFile, podHostsFile, resolvConf, splitHostname } from './etcfiles.ts';
 import { attachToLog, execInContainer } from './exec.ts';
+import { StdinBridge, forwardResizes } from './attach.ts';
 import { diskUsage, pidStartTime, processAlive } from './proc.ts';
 import { Launcher, shellQuote } from '../launcher.ts';
 import { RuntimeLayout, StateStore } from './state.ts';
@@ -288,7 +289,7 @@ export class OciRuntime implements Runtime {
     const rec: ContainerRecord = {
       id, sandboxId, podUid: sb.podUid, name: config.name, attempt: config.attempt, imageId: config.imageId,
       logPath: config.logPath, stopSignal: config.stopSignal || 'SIGTERM', tty: config.tty, stdin: config.stdin,
-      cgroupPath: path.posix.join(sb.cgroupPath, id), createdAt: this.clock.now(),
+      stdinOnce: config.stdinOnce, cgroupPath: path.posix.join(sb.cgroupPath, id), createdAt: this.clock.now(),
       labels: { ...config.labels }, annotations: { ...config.annotations },
     };
     await Promise.all([l.persistDir(id), l.rootfsDir(id), l.upperDir(id), l.workDir(id)].map((d) => fsp.mkdir(d, { recursive: true })));
@@ -326,6 +327,7 @@ export class OciRuntime implements Runtime {
         conmonBinary: this.conmonBinary, runtimeBinary: this.runtimeBinary, runtimeRoot: l.runtimeStateDir,
         id, name: rec.name, bundle: l.containerDir(id), persistDir: l.persistDir(id), exitDir: l.exitsDir,
         socketDir: l.socketDir, logPath: rec.logPath, terminal: rec.tty, stdin: rec.stdin,
+        leaveStdinOpen: rec.stdin && !rec.stdinOnce,
       });
       rec.pid = pid;
       rec.pidStartTime = await pidStartTime(pid);
@@ -457,8 +459,26 @@ export class OciRuntime implements Runtime {
 
   async attach(id: string, options: AttachOptions): Promise<void> {
     const rec = await this.running(id);
-    if (options.stdin) this.log.debug('attach: stdin is not forwarded (conmon attach socket is SOCK_SEQPACKET)', { id });
-    await attachToLog(rec.logPath, options, async () => (await this.observe(rec)).state === 'running', this.pollMs * 5);
+    const dir = this.layout.containerDir(id);
+    // As containerd and CRI-O, stdin for a container without stdin is ignored (no error): the
+    // output is still streamed.
+    let bridge: StdinBridge | undefined;
+    if (options.stdin && rec.stdin) {
+      bridge = await StdinBridge.open({
+        dir, stdin: options.stdin,
+        onProblem: (message) => this.log.warn('attach: stdin bridge failed', { id, message }),
+      });
+    } else if (options.stdin) {
+      this.log.debug('attach: the container has no stdin; input is ignored', { id });
+    }
+    if (options.tty && rec.tty && options.resize) {
+      void forwardResizes(dir, options.resize, options.signal).catch(() => undefined);
+    }
+    try {
+      await attachToLog(rec.logPath, options, async () => (await this.observe(rec)).state === 'running', this.pollMs * 5);
+    } finally {
+      await bridge?.close();
+    }
   }
 
   async portForward(sandboxId: string, port: number): Promise<Duplex> {

@@ -36,6 +36,11 @@ export interface ContainerRecord
   stopSignal: string;
   tty: boolean;
   stdin: boolean;
+  /**
+   * Close the container's stdin when the first attach with stdin ends (absent in records
+   * written before it was kept: read as false, the Kubernetes default).
+   */
+  stdinOnce?: boolean;
   /** Full cgroup path of the container. */
   cgroupPath: string;
   /** Start time of the init `pid` (/proc/<pid>/stat field 22), so a reused pid is not mistaken for it. */
