@@ -23,6 +23,7 @@ import { InProcessTransport } from '../src/client/inprocess-transport.ts';
 import type { Backend } from '../src/store/backend.ts';
 import { openBackend } from '../src/store/open.ts';
 import { type RunningScheduler, startScheduler } from '../src/scheduler/run.ts';
+import { SchedulerWorker } from '../src/scheduler/worker.ts';
 import type { Cleanup } from './lib/cleanup.ts';
 import { drive, type DriveResult } from './lib/drive.ts';
 
@@ -47,6 +48,18 @@ export function bodyTemplate(obj: KubeObject): (name: string) => string {
   return (name) => `${before}${JSON.stringify(name)}${after}`;
 }
 
+/** Where the scheduler runs: on the main thread with everything else (as `skiff server` runs it), or in a worker thread (src/scheduler/worker.ts). */
+export type SchedulerThread = 'main' | 'worker';
+
+/** What the bench needs of a running scheduler, on either thread. */
+export interface SchedulerHandle {
+  readonly thread: SchedulerThread;
+  /** Scheduler counters, queue sizes, node-result reuse counters. */
+  stats(): Promise<{ scheduler: Record<string, number>; queue: Record<string, number>; memo: Record<string, number> }>;
+  /** CPU-profile the worker thread (undefined on the main thread: the bench's own profiler covers it). */
+  profileWorker?: { start(): Promise<void>; stop(): Promise<string> };
+}
+
 export class SimCluster {
   readonly dir: string;
   readonly backend: Backend;
@@ -56,7 +69,7 @@ export class SimCluster {
   private readonly log: Logger;
   private readonly informers: SharedInformerFactory;
   private readonly stopInformers = new AbortController();
-  private sched?: { running: RunningScheduler; ac: AbortController; informers: SharedInformerFactory };
+  private sched?: { running: RunningScheduler; ac: AbortController; informers: SharedInformerFactory } | { worker: SchedulerWorker };
   private unregister?: () => Promise<void>;
   private closed?: Promise<void>;
 
@@ -128,16 +141,23 @@ export class SimCluster {
     await this.client.resource(group, version, plural).create(obj.metadata.namespace, obj);
   }
 
-  /** Start the scheduler (default profile, no leader election) as its own user; resolves once its informers synced. */
-  async startScheduler(): Promise<RunningScheduler> {
+  /** Start the scheduler (default profile, no leader election) as its own user on the given thread; resolves once its informers synced. */
+  async startScheduler(thread: SchedulerThread = 'main'): Promise<SchedulerHandle> {
     if (this.sched) throw new Error('scheduler already running');
+    if (thread === 'worker') {
+      const worker = SchedulerWorker.start({ handler: this.server, user: { name: 'system:kube-scheduler', groups: ['system:authenticated'] } });
+      this.sched = { worker };
+      if (!(await worker.ready)) throw new Error('scheduler worker did not sync');
+      return { thread, stats: () => worker.stats(), profileWorker: { start: () => worker.startProfile(), stop: () => worker.stopProfile() } };
+    }
     const client = clientAs(this.server, 'system:kube-scheduler', []);
     const informers = new SharedInformerFactory({ client, log: this.log.child('scheduler') });
     const ac = new AbortController();
     const running = startScheduler({ client, informers, log: this.log.child('scheduler'), signal: ac.signal });
     this.sched = { running, ac, informers };
     if (!(await running.ready)) throw new Error('scheduler informers did not sync');
-    return running;
+    const memo = running.scheduler.profiles.values().next().value!.memoStats;
+    return { thread, stats: async () => ({ scheduler: { ...running.scheduler.stats }, queue: { ...running.queue.stats() }, memo: { ...memo } }) };
   }
 
   /** Stop the scheduler and its informers (its pending event/status writes are flushed). */
@@ -145,6 +165,10 @@ export class SimCluster {
     const s = this.sched;
     if (!s) return;
     this.sched = undefined;
+    if ('worker' in s) {
+      await s.worker.stop();
+      return;
+    }
     s.ac.abort();
     await s.running.done;
     await s.informers.shutdown();

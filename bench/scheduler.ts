@@ -29,7 +29,7 @@ import { describeConditions } from './lib/conditions.ts';
 import { CpuMeter } from './lib/procs.ts';
 import { section, type Check, type Out } from './lib/report.ts';
 import { mb, ms, percentile, rate, summarize, table, type Summary } from './lib/stats.ts';
-import { bodyTemplate, SimCluster, Timeout, WRITE_CONCURRENCY, ZONES } from './scheduler-cluster.ts';
+import { bodyTemplate, type SchedulerHandle, type SchedulerThread, SimCluster, Timeout, WRITE_CONCURRENCY, ZONES } from './scheduler-cluster.ts';
 import { PRIORITY_CLASSES, WORKLOAD_NAMES, workloads, type Workload, type WorkloadName } from './scheduler-workloads.ts';
 
 export interface SchedulerBenchOptions {
@@ -39,6 +39,8 @@ export interface SchedulerBenchOptions {
   cleanup: Cleanup;
   /** CPU-profile each measured phase into this directory. */
   profileDir?: string;
+  /** Run the scheduler on the main thread (default, as `skiff server` does) or in a worker thread. */
+  schedulerThread?: SchedulerThread;
 }
 
 /** Upstream kube-scheduler's CI floor for SchedulingBasic/5000Nodes_10000Pods, and the issue's target. */
@@ -46,7 +48,7 @@ const UPSTREAM_FLOOR = 680;
 const TARGET = 2000;
 /** Unschedulable's measured pods must keep this share of SchedulingBasic's throughput (the bench's own criterion). */
 const BACKLOG_SHARE = 0.8;
-const BACKEND_LABEL = 'sqlite, in-process';
+const BACKEND = 'sqlite, in-process';
 
 interface Measured {
   count: number;
@@ -74,6 +76,8 @@ interface Measured {
   churned: number;
   stats: Record<string, number>;
   queue: Record<string, number>;
+  /** Node results computed and reused during the measurement (src/scheduler/framework/memo.ts). */
+  memo: Record<string, number>;
   distinctNodes: number;
 }
 
@@ -97,7 +101,7 @@ export async function benchScheduler(be: BenchBackend | undefined, opts: Schedul
 export async function runWorkloads(chosen: readonly Workload[], opts: SchedulerBenchOptions, out: Out): Promise<Check[]> {
   const results: WorkloadResult[] = [];
   for (const w of chosen) results.push(await runWorkload(w, opts, out));
-  return summarizeAll(results, opts.quick, out);
+  return summarizeAll(results, opts.quick, opts.schedulerThread ?? 'main', out);
 }
 
 async function runWorkload(w: Workload, opts: SchedulerBenchOptions, out: Out): Promise<WorkloadResult> {
@@ -106,7 +110,10 @@ async function runWorkload(w: Workload, opts: SchedulerBenchOptions, out: Out): 
     out,
     `scheduler: ${w.name}${opts.quick ? ' (quick sizes)' : ''}`,
     describeConditions({
-      'in-process': 'the API server, the scheduler and the bench client are one Node process: they share its main thread (plus the libuv pool for SQLite syncs) and the cores with everything else',
+      'in-process':
+        opts.schedulerThread === 'worker'
+          ? 'the API server, the scheduler and the bench client are one Node process; the scheduler (its informers, cache, cycles, event recorder) runs in a worker thread and reaches the API server on the main thread through a MessagePort (src/scheduler/worker.ts); the API server and the bench client share the main thread (plus the libuv pool for SQLite syncs)'
+          : 'the API server, the scheduler and the bench client are one Node process: they share its main thread (plus the libuv pool for SQLite syncs) and the cores with everything else',
       upstream: `${w.upstream}${w.upstreamThreshold ? `, upstream CI threshold ${w.upstreamThreshold} pods/s` : ''}`,
       sizes: `${w.nodes} nodes (${w.nodeShape.cpu} cpu / ${w.nodeShape.memory} / ${w.nodeShape.pods} pods, zones ${ZONES.join(', ')}), ${steps.join(', ')}${w.churn ? `, churn: 1 pod every ${w.churn.intervalMs} ms during the measurement` : ''}`,
       method: `POST pods through InProcessTransport, ${WRITE_CONCURRENCY} at a time; the bench's pod informer records when each is first seen with spec.nodeName`,
@@ -124,7 +131,7 @@ async function runWorkload(w: Workload, opts: SchedulerBenchOptions, out: Out): 
     await cluster.createNamespaces([...namespaces]);
 
     t = performance.now();
-    const running = await cluster.startScheduler();
+    const running = await cluster.startScheduler(opts.schedulerThread ?? 'main');
     setup.push(`scheduler synced in ${secs(performance.now() - t)}`);
 
     if (w.init) {
@@ -137,12 +144,12 @@ async function runWorkload(w: Workload, opts: SchedulerBenchOptions, out: Out): 
     if (w.backlog) {
       const s = w.backlog;
       t = performance.now();
-      const profiler = opts.profileDir ? await startProfile() : undefined;
+      const profiler = opts.profileDir ? await startProfile(running) : undefined;
       await createPods(cluster, s.template, s.namespace, 'backlog-', s.count);
       const created = performance.now();
       await watch.until(() => watch.unschedulable(s.namespace) >= s.count, 600_000, () => `${watch.unschedulable(s.namespace)}/${s.count} backlog pods marked unschedulable`);
       await profiler?.stop(path.join(opts.profileDir!, `scheduler-${w.name}-backlog.cpuprofile`));
-      const q = running.queue.stats();
+      const { queue: q } = await running.stats();
       setup.push(
         `${s.count} backlog pods created in ${secs(created - t)}, all attempted and marked Unschedulable after ${secs(performance.now() - t)} ` +
           `(${rate((s.count * 1000) / (performance.now() - t))}); queue: ${q.unschedulable} unschedulable, ${q.backoff} backoff, ${q.active} active`,
@@ -150,11 +157,12 @@ async function runWorkload(w: Workload, opts: SchedulerBenchOptions, out: Out): 
     }
     out(`setup: ${setup.join('; ')}`);
 
-    const statsBefore = { ...running.scheduler.stats };
-    const m = await measure(cluster, w, opts);
-    const statsAfter = running.scheduler.stats;
-    m.stats = Object.fromEntries(Object.entries(statsAfter).map(([k, v]) => [k, v - (statsBefore as Record<string, number>)[k]!]));
-    m.queue = { ...running.queue.stats() };
+    const before = await running.stats();
+    const m = await measure(cluster, w, opts, running);
+    const after = await running.stats();
+    m.stats = Object.fromEntries(Object.entries(after.scheduler).map(([k, v]) => [k, v - before.scheduler[k]!]));
+    m.queue = after.queue;
+    m.memo = Object.fromEntries(Object.entries(after.memo).map(([k, v]) => [k, v - (before.memo[k] ?? 0)]));
     const result: WorkloadResult = { w, m };
     if (w.init && w.name === 'PreemptionBasic') result.victimsDeleted = watch.deleted(w.init.namespace);
 
@@ -183,12 +191,12 @@ function createPods(cluster: SimCluster, template: KubeObject, ns: string, prefi
   return cluster.post(() => collection, (i) => body(`${prefix}${i}`), count, WRITE_CONCURRENCY, hooks);
 }
 
-async function measure(cluster: SimCluster, w: Workload, opts: SchedulerBenchOptions): Promise<Measured> {
+async function measure(cluster: SimCluster, w: Workload, opts: SchedulerBenchOptions, running: SchedulerHandle): Promise<Measured> {
   const watch = cluster.watch;
   const { namespace: ns, count } = w.measured;
   const startAt = new Float64Array(count);
   const createdAt = new Float64Array(count);
-  const profiler = opts.profileDir ? await startProfile() : undefined;
+  const profiler = opts.profileDir ? await startProfile(running) : undefined;
   const meter = new CpuMeter({});
   const elu0 = performance.eventLoopUtilization();
 
@@ -274,21 +282,26 @@ async function measure(cluster: SimCluster, w: Workload, opts: SchedulerBenchOpt
     churned,
     stats: {},
     queue: {},
+    memo: {},
     distinctNodes: nodes.size,
   };
 }
 
-async function startProfile(): Promise<{ stop(file: string): Promise<void> }> {
+/** Profile the main thread into `file`, and a worker scheduler's thread into `<file without .cpuprofile>-worker.cpuprofile`. */
+async function startProfile(running: SchedulerHandle): Promise<{ stop(file: string): Promise<void> }> {
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
+  await running.profileWorker?.start();
   return {
     async stop(file) {
       const { profile } = await session.post('Profiler.stop');
       session.disconnect();
       await mkdir(path.dirname(file), { recursive: true });
       await writeFile(file, JSON.stringify(profile));
+      const worker = await running.profileWorker?.stop();
+      if (worker) await writeFile(file.replace(/\.cpuprofile$/, '-worker.cpuprofile'), worker);
     },
   };
 }
@@ -310,6 +323,10 @@ function report(r: WorkloadResult, out: Out): void {
     ['scheduler', `${Object.entries(m.stats).map(([k, v]) => `${k} ${v}`).join(', ')} during the measurement${m.churned ? ` (${m.churned} churn pods created, so ${m.stats.attempts! - m.stats.scheduled! - m.churned} other attempts)` : ''}; queue after: ${Object.entries(m.queue).map(([k, v]) => `${k} ${v}`).join(', ')}`],
     ['CPU', `this process ${m.cpuPct.toFixed(0)}% of a core (main thread busy ${m.eluPct.toFixed(0)}%), other processes ${m.othersPct.toFixed(0)}%; RSS ${mb(m.rssMB * 1024 * 1024)}, JS heap ${mb(m.heapMB * 1024 * 1024)}`],
   ];
+  if (m.memo.filterRuns !== undefined) {
+    const share = (reused: number, runs: number) => `${runs} computed, ${reused} reused (${reused + runs > 0 ? ((100 * reused) / (reused + runs)).toFixed(0) : 0}%)`;
+    lines.push(['node results', `Filter ${share(m.memo.filterReused!, m.memo.filterRuns!)}; Score ${share(m.memo.scoreReused!, m.memo.scoreRuns!)} (pods of one signature, nodes unchanged since)`]);
+  }
   if (r.victimsDeleted !== undefined) lines.push(['preemption', `${r.victimsDeleted} low-priority victims deleted`]);
   if (r.baseline) {
     lines.push([
@@ -324,7 +341,7 @@ function report(r: WorkloadResult, out: Out): void {
   if (w.name === 'SchedulingBasic') out(`target ≥ ${TARGET} pods/s → ${m.throughput >= TARGET && !m.timedOut ? 'PASS' : 'MISS'}`);
 }
 
-function summarizeAll(results: WorkloadResult[], quick: boolean, out: Out): Check[] {
+function summarizeAll(results: WorkloadResult[], quick: boolean, thread: SchedulerThread, out: Out): Check[] {
   out(`\n=== scheduler: summary${quick ? ' (quick sizes: not comparable with upstream figures)' : ''} ===`);
   out(
     table(
@@ -344,6 +361,7 @@ function summarizeAll(results: WorkloadResult[], quick: boolean, out: Out): Chec
     ),
   );
   const checks: Check[] = [];
+  const BACKEND_LABEL = thread === 'worker' ? `${BACKEND} (scheduler in a worker thread)` : BACKEND;
   const ok = (m: Measured, floor: number) => m.throughput >= floor && !m.timedOut;
   const size = (r: WorkloadResult) => `${r.w.nodes} nodes, ${r.m.count} pods${quick ? ', quick' : ''}`;
   const basic = results.find((r) => r.w.name === 'SchedulingBasic');
@@ -371,7 +389,9 @@ function summarizeAll(results: WorkloadResult[], quick: boolean, out: Out): Chec
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, workloads: { type: 'string' }, profile: { type: 'string' } } });
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, workloads: { type: 'string' }, profile: { type: 'string' }, 'scheduler-thread': { type: 'string', default: 'main' } } });
+  const thread = values['scheduler-thread'];
+  if (thread !== 'main' && thread !== 'worker') throw new Error(`--scheduler-thread must be main or worker, not ${thread}`);
   const only = values.workloads?.split(',').map((s) => s.trim()) as WorkloadName[] | undefined;
   for (const name of only ?? []) if (!WORKLOAD_NAMES.includes(name)) throw new Error(`unknown workload ${name} (choose from ${WORKLOAD_NAMES.join(', ')})`);
   const cleanup = new Cleanup();
@@ -381,7 +401,7 @@ if (import.meta.main) {
   process.once('SIGTERM', onSignal);
   let code = 0;
   try {
-    const checks = await benchScheduler(undefined, { quick: values.quick, only, cleanup, profileDir: values.profile ? path.resolve(values.profile) : undefined }, out);
+    const checks = await benchScheduler(undefined, { quick: values.quick, only, cleanup, profileDir: values.profile ? path.resolve(values.profile) : undefined, schedulerThread: thread }, out);
     out('\n=== targets ===');
     out(table(['backend', 'figure', 'value', 'target', 'verdict'], checks.map((c) => [c.backend, c.what, c.value, c.target, c.ok ? 'PASS' : 'MISS'])));
   } catch (e) {
