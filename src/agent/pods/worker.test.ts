@@ -12,7 +12,7 @@ import { FakeRuntime } from './fake-runtime.ts';
 import { changedPods, snapshotOf } from './pleg.ts';
 import { effectivePullPolicy, registryAuthsFromSecret } from './pullsecrets.ts';
 import type { PodStatusApi } from './status.ts';
-import { PodWorkers } from './worker.ts';
+import { PodWorkers, type PodWorkersOptions } from './worker.ts';
 
 function img(ref: string): ImageInfo {
   return { id: `sha256:${ref.length}`, repoTags: [ref], repoDigests: [`${ref.split(':')[0]}@sha256:abcd`], size: 1234, layers: ['/l'], config: { cmd: ['/bin/sh'], env: ['PATH=/bin'] } };
@@ -53,7 +53,7 @@ interface Harness {
   secrets: Map<string, KubeObject>;
 }
 
-async function harness(t: { after(fn: () => Promise<void> | void): void }): Promise<Harness> {
+async function harness(t: { after(fn: () => Promise<void> | void): void }, extra: Partial<PodWorkersOptions> = {}): Promise<Harness> {
   const dir = await mkdtemp(path.join(tmpdir(), 'skiff-pods-'));
   const clock = new FakeClock();
   const rt = new FakeRuntime(clock);
@@ -79,6 +79,7 @@ async function harness(t: { after(fn: () => Promise<void> | void): void }): Prom
     cgroupRoot: '/skiff',
     getSecret: async (ns, name) => secrets.get(`${ns}/${name}`),
     clusterDNS: ['10.43.0.10'],
+    ...extra,
   });
   t.after(async () => {
     await workers.close();
@@ -365,4 +366,51 @@ test('pleg: the relist loop runs on the clock and stops on close', async () => {
   assert.equal(n, 4);
   await loop.close();
   assert.equal(clock.pending(), 0);
+});
+
+test('worker: runtime work is bounded, and the pod that came first gets the free slot first', async (t) => {
+  const h = await harness(t, { maxConcurrentStarts: 1 });
+  const calls: string[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const gate = <A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>, who: (...args: A) => string) => async (...args: A): Promise<R> => {
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    calls.push(`${name} ${who(...args)}`);
+    await new Promise((r) => setImmediate(r));
+    try {
+      return await fn(...args);
+    } finally {
+      inFlight--;
+    }
+  };
+  const podOf = (sandboxId: string) => h.rt.sandboxes.get(sandboxId)!.name;
+  h.rt.runPodSandbox = gate('sandbox', h.rt.runPodSandbox.bind(h.rt), (c) => c.name);
+  h.rt.createContainer = gate('create', h.rt.createContainer.bind(h.rt), (sb) => podOf(sb));
+  for (const n of ['a', 'b', 'c']) h.workers.update(pod({}, { name: n, uid: `uid-${n}` }));
+  await settle(h);
+  assert.equal(maxInFlight, 1, 'one pod in runtime work at a time');
+  // each pod does all its runtime work before the next one (in arrival order) starts
+  assert.deepEqual(calls, ['sandbox a', 'create a', 'sandbox b', 'create b', 'sandbox c', 'create c']);
+  for (const n of ['a', 'b', 'c']) assert.equal(h.workers.lastStatus(`uid-${n}`)?.phase, 'Running');
+});
+
+test('worker: a pod waiting for its image pull does not hold a start slot', async (t) => {
+  const h = await harness(t, { maxConcurrentStarts: 1 });
+  let finishPull!: () => void;
+  const pulling = new Promise<void>((r) => (finishPull = r));
+  const pull = h.images.pull.bind(h.images);
+  h.images.pull = async (ref, opts) => {
+    await pulling;
+    return pull(ref, opts);
+  };
+  h.workers.update(pod({ containers: [{ name: 'app', image: 'slow:1' }] }, { name: 'a', uid: 'uid-a' }));
+  h.workers.update(pod({}, { name: 'b', uid: 'uid-b' }));
+  const deadline = Date.now() + 5000;
+  while (h.workers.lastStatus('uid-b')?.phase !== 'Running' && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+  assert.equal(h.workers.lastStatus('uid-b')?.phase, 'Running', 'b started while a was pulling');
+  assert.equal(h.rt.latest('uid-a', 'app'), undefined);
+  finishPull();
+  await settle(h);
+  assert.equal(h.workers.lastStatus('uid-a')?.phase, 'Running');
 });

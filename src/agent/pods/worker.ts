@@ -9,6 +9,7 @@
 // Concurrency contract: every runtime call for one pod comes from that pod's worker; update(),
 // forget(), relist() and timers only enqueue work. close() waits for in-flight syncs.
 
+import { OrderedSlots } from './slots.ts';
 import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { KubeObject } from '../../api/types.ts';
@@ -86,6 +87,11 @@ export interface PodWorkersOptions {
   nodeMemoryBytes?: number;
   /** Probe manager; by default one is made on the runtime that re-syncs pods on result changes. */
   probes?: ProbeManager;
+  /**
+   * How many pods may be in runtime work (sandbox set-up, container create/start) at once,
+   * granted in the pods' arrival order (default 4). Image pulls and hooks are outside it.
+   */
+  maxConcurrentStarts?: number;
 }
 
 interface PodState {
@@ -109,6 +115,10 @@ interface PodState {
   errorBackoffMs: number;
   termMessages: Map<string, string>;
   done?: Promise<void>;
+  /** Arrival order on this agent: earlier pods get runtime slots first. */
+  order: number;
+  /** Gives back the runtime slot this pod's sync holds, if it holds one. */
+  releaseSlot?: () => void;
 }
 
 const DEFAULT_GRACE_SECONDS = 30;
@@ -123,6 +133,8 @@ function goDuration(ms: number): string {
 export class PodWorkers {
   private readonly o: PodWorkersOptions;
   private readonly pods = new Map<string, PodState>();
+  private readonly startSlots: OrderedSlots;
+  private arrivals = 0;
   private readonly crashBackoff = new BackoffTracker();
   private readonly imageBackoff = new BackoffTracker();
   private snapshot?: RuntimeSnapshot;
@@ -131,6 +143,7 @@ export class PodWorkers {
 
   constructor(opts: PodWorkersOptions) {
     this.o = opts;
+    this.startSlots = new OrderedSlots(opts.maxConcurrentStarts ?? 4);
     this.probes = opts.probes ?? new ProbeManager({
       runtime: opts.runtime,
       clock: opts.clock,
@@ -146,7 +159,7 @@ export class PodWorkers {
     const uid = pod.metadata.uid!;
     let st = this.pods.get(uid);
     if (!st) {
-      st = { uid, pod, running: false, dirty: false, terminating: false, terminated: false, deletionConfirmed: false, cleanedUp: false, forgotten: false, reasons: new Map(), errorBackoffMs: 1000, termMessages: new Map() };
+      st = { uid, pod, running: false, dirty: false, terminating: false, terminated: false, deletionConfirmed: false, cleanedUp: false, forgotten: false, reasons: new Map(), errorBackoffMs: 1000, termMessages: new Map(), order: this.arrivals++ };
       this.pods.set(uid, st);
     }
     st.pending = pod;
@@ -334,6 +347,33 @@ export class PodWorkers {
       this.retryAt(st, this.o.clock.now() + 2000);
       return;
     }
+    // From here the sync does runtime work: it holds one of the bounded start slots until it
+    // returns (given back while it waits for an image pull or a postStart hook).
+    if (anythingToStart) st.releaseSlot = await this.startSlots.acquire(st.order);
+    try {
+      await this.startPod(st, pod, observed, a, sandboxId, sandbox, volumes);
+    } finally {
+      st.releaseSlot?.();
+      st.releaseSlot = undefined;
+    }
+  }
+
+  /** Run `fn` without the pod's start slot (a pull or a hook must not hold other pods back). */
+  private async withoutSlot<T>(st: PodState, fn: () => Promise<T>): Promise<T> {
+    const held = st.releaseSlot;
+    if (!held) return fn();
+    held();
+    st.releaseSlot = undefined;
+    try {
+      return await fn();
+    } finally {
+      st.releaseSlot = await this.startSlots.acquire(st.order);
+    }
+  }
+
+  private async startPod(st: PodState, pod: KubeObject, observed: ObservedPod, a: PodActions, sandboxId: string | undefined, sandbox: SandboxInfo | undefined, volumes: VolumeHostPaths): Promise<void> {
+    const rt = this.o.runtime;
+    const anythingToStart = a.createSandbox || a.initContainerToStart !== undefined || a.containersToStart.length > 0;
     if (a.createSandbox) {
       try {
         sandbox = await rt.runPodSandbox(this.sandboxConfig(pod, a.sandboxAttempt));
@@ -454,7 +494,7 @@ export class PodWorkers {
     st.reasons.delete(spec.name);
     const postStart = spec.lifecycle?.postStart;
     if (postStart) {
-      const r = await runHook(postStart, pod, spec, id, sandbox.ip ?? this.o.hostIPs[0], this.o.runtime, this.o.clock);
+      const r = await this.withoutSlot(st, () => runHook(postStart, pod, spec, id, sandbox.ip ?? this.o.hostIPs[0], this.o.runtime, this.o.clock));
       if (!r.ok) {
         rec.event(ref, 'Warning', 'FailedPostStartHook', r.message ?? 'PostStartHook failed');
         const info = await this.o.runtime.containerStatus(id);
@@ -503,7 +543,7 @@ export class PodWorkers {
     rec.event(ref, 'Normal', 'Pulling', `Pulling image "${image}"`);
     const started = Date.now();
     try {
-      const info = await this.o.images.pull(image, { auth: await this.pullAuth(pod) });
+      const info = await this.withoutSlot(st, async () => this.o.images.pull(image, { auth: await this.pullAuth(pod) }));
       const took = goDuration(Date.now() - started);
       rec.event(ref, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${took} (${took} including waiting). Image size: ${info.size} bytes.`);
       return info;
