@@ -7,13 +7,14 @@
 //                InProcessTransport to the ApiServer), so API semantics are exactly those of
 //                the in-process transport: same handler, same user, same bodies.
 //
-// Watch streams are forwarded as batches of lines (one message per burst of lines, not per
-// line). There is no flow control across the port: a worker that falls behind buffers lines,
-// as a slow in-process reader would.
+// A postMessage costs far more than the little objects in it, so each side posts what it has
+// to say as one array per turn of its event loop (Outbox), and watch lines travel as batches
+// (one entry per stream per turn). There is no flow control across the port: a worker that
+// falls behind buffers lines, as a slow in-process reader would.
 //
-// Messages (worker → server): do | stream {id, req}, abort {id}.
-//          (server → worker): res {id, status, headers, body} | err {id, name, message}
-//                             | head {id, status, headers} | lines {id, lines} | end {id, error?}.
+// Entries (worker → server): do | stream {id, req}, abort {id}.
+//         (server → worker): res {id, status, headers, body (UTF-8 text)} | err {id, name, message}
+//                            | head {id, status, headers} | lines {id, lines} | end {id, error?}.
 
 import { AsyncQueue } from '../client/asyncqueue.ts';
 import { abortError, type Transport, type TransportRequest, type TransportResponse, type TransportStream } from '../client/transport.ts';
@@ -32,9 +33,42 @@ function wire(req: TransportRequest): WireRequest {
   return rest;
 }
 
-/** Copy a Buffer into its own ArrayBuffer (pooled Buffers share one; only an own buffer can be transferred). */
-function ownBytes(b: Buffer): Uint8Array {
-  return new Uint8Array(b);
+/** Queues entries and posts them as one array per event-loop turn. */
+class Outbox {
+  private readonly port: PortLike;
+  private items: unknown[] = [];
+  private scheduled = false;
+  /** Called after each post (streams start a new batch of lines). */
+  readonly afterFlush = new Set<() => void>();
+
+  constructor(port: PortLike) {
+    this.port = port;
+  }
+
+  send(entry: unknown): void {
+    this.items.push(entry);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  readonly flush = (): void => {
+    this.scheduled = false;
+    if (this.items.length === 0) return;
+    const batch = this.items;
+    this.items = [];
+    this.port.postMessage(batch);
+    for (const f of this.afterFlush) f();
+  };
+}
+
+/** Run `handle` on every entry of a posted batch. */
+function entries(handle: (m: any) => void): (batch: unknown) => void {
+  return (batch) => {
+    if (!Array.isArray(batch)) return;
+    for (const m of batch) handle(m);
+  };
 }
 
 interface PendingDo {
@@ -51,14 +85,14 @@ interface PendingStream {
 
 /** A Transport whose calls are answered by servePort() on the other end of `port`. */
 export class PortTransport implements Transport {
-  private readonly port: PortLike;
+  private readonly out: Outbox;
   private nextId = 1;
   private readonly dos = new Map<number, PendingDo>();
   private readonly streams = new Map<number, PendingStream>();
 
   constructor(port: PortLike) {
-    this.port = port;
-    port.on('message', (m) => this.onMessage(m));
+    this.out = new Outbox(port);
+    port.on('message', entries((m) => this.onMessage(m)));
   }
 
   do(req: TransportRequest): Promise<TransportResponse> {
@@ -68,7 +102,7 @@ export class PortTransport implements Transport {
       const signal = req.signal;
       const onAbort = () => {
         this.dos.delete(id);
-        this.port.postMessage({ t: 'abort', id });
+        this.out.send({ t: 'abort', id });
         reject(abortError(signal));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -76,7 +110,7 @@ export class PortTransport implements Transport {
         resolve: (r) => (signal?.removeEventListener('abort', onAbort), resolve(r)),
         reject: (e) => (signal?.removeEventListener('abort', onAbort), reject(e)),
       });
-      this.port.postMessage({ t: 'do', id, req: wire(req) });
+      this.out.send({ t: 'do', id, req: wire(req) });
     });
   }
 
@@ -90,7 +124,7 @@ export class PortTransport implements Transport {
         if (!this.streams.has(id)) return;
         const s = this.streams.get(id)!;
         this.streams.delete(id);
-        this.port.postMessage({ t: 'abort', id });
+        this.out.send({ t: 'abort', id });
         if (!s.opened) reject(abortError(signal));
         s.queue.end();
       };
@@ -102,7 +136,7 @@ export class PortTransport implements Transport {
         resolve: (s) => resolve({ ...s, close }),
         reject: (e) => (signal?.removeEventListener('abort', close), reject(e)),
       });
-      this.port.postMessage({ t: 'stream', id, req: wire(req) });
+      this.out.send({ t: 'stream', id, req: wire(req) });
     });
   }
 
@@ -112,8 +146,7 @@ export class PortTransport implements Transport {
         const p = this.dos.get(m.id);
         if (!p) return;
         this.dos.delete(m.id);
-        const body = m.body as Uint8Array;
-        p.resolve({ status: m.status, headers: m.headers, body: Buffer.from(body.buffer, body.byteOffset, body.byteLength) });
+        p.resolve({ status: m.status, headers: m.headers, body: Buffer.from(m.body as string, 'utf8') });
         return;
       }
       case 'err': {
@@ -162,7 +195,8 @@ export class PortTransport implements Transport {
  */
 export function servePort(port: PortLike, transport: Transport): () => void {
   const aborts = new Map<number, AbortController>();
-  const onMessage = (m: any) => {
+  const out = new Outbox(port);
+  const onMessage = entries((m: any) => {
     switch (m?.t) {
       case 'do':
         void answerDo(m.id, m.req as WireRequest);
@@ -175,7 +209,7 @@ export function servePort(port: PortLike, transport: Transport): () => void {
         aborts.delete(m.id);
         return;
     }
-  };
+  });
   const request = (id: number, req: WireRequest): TransportRequest => {
     const ac = new AbortController();
     aborts.set(id, ac);
@@ -184,13 +218,12 @@ export function servePort(port: PortLike, transport: Transport): () => void {
   };
   const fail = (id: number, e: unknown) => {
     const err = e as Error;
-    port.postMessage({ t: 'err', id, name: err?.name ?? 'Error', message: err?.message ?? String(e) });
+    out.send({ t: 'err', id, name: err?.name ?? 'Error', message: err?.message ?? String(e) });
   };
   async function answerDo(id: number, req: WireRequest): Promise<void> {
     try {
       const r = await transport.do(request(id, req));
-      const body = ownBytes(r.body);
-      port.postMessage({ t: 'res', id, status: r.status, headers: r.headers, body }, [body.buffer as ArrayBuffer]);
+      out.send({ t: 'res', id, status: r.status, headers: r.headers, body: r.body.toString('utf8') });
     } catch (e) {
       fail(id, e);
     } finally {
@@ -207,31 +240,27 @@ export function servePort(port: PortLike, transport: Transport): () => void {
       return;
     }
     aborts.get(id)?.signal.addEventListener('abort', () => s.close(), { once: true });
-    port.postMessage({ t: 'head', id, status: s.status, headers: s.headers });
-    let batch: string[] = [];
-    let scheduled = false;
-    const flush = () => {
-      scheduled = false;
-      if (batch.length === 0) return;
-      port.postMessage({ t: 'lines', id, lines: batch });
-      batch = [];
-    };
+    out.send({ t: 'head', id, status: s.status, headers: s.headers });
+    // The lines of this turn join one entry, already queued in the outbox.
+    let batch: string[] | undefined;
+    const newBatch = () => (batch = undefined);
+    out.afterFlush.add(newBatch);
     let error: string | undefined;
     try {
       for await (const line of s.lines) {
-        batch.push(line);
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
+        if (!batch) {
+          batch = [];
+          out.send({ t: 'lines', id, lines: batch });
         }
+        batch.push(line);
       }
     } catch (e) {
       error = (e as Error)?.message ?? String(e);
     } finally {
       aborts.delete(id);
+      out.afterFlush.delete(newBatch);
     }
-    flush();
-    port.postMessage(error ? { t: 'end', id, error } : { t: 'end', id });
+    out.send(error ? { t: 'end', id, error } : { t: 'end', id });
   }
   port.on('message', onMessage);
   return () => {
