@@ -253,7 +253,10 @@ export class ResourceStore {
       const kv = await this.backend.get(key);
       if (!kv) throw this.notFound(name);
       const current = this.present(decodeStored(kv));
-      const requested = await mutate(this.present(decodeStored(kv))); // a private copy: parsing beats structuredClone
+      // The mutator gets a private copy: parsing beats structuredClone. The binding mutator
+      // (subresources.ts) only replaces spec and status on the object it is given, so a
+      // shallow copy is private enough for it.
+      const requested = await mutate(opts.subresource === 'binding' ? { ...current, metadata: { ...current.metadata } } : this.present(decodeStored(kv)));
       requested.metadata ??= {};
       const wantRv = requested.metadata.resourceVersion;
       if (wantRv && wantRv !== current.metadata.resourceVersion) throw this.conflict(name);
