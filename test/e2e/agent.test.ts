@@ -117,6 +117,26 @@ spec:
   await kubectlOk(c(), ['delete', 'pod', 'web', '--wait=true']);
 });
 
+test('kubectl attach -i forwards stdin to a stdinOnce container, which then completes', async () => {
+  await apply(`
+apiVersion: v1
+kind: Pod
+metadata: {name: attacher}
+spec:
+  restartPolicy: Never
+  containers:
+  - {name: main, image: IMAGE, stdin: true, stdinOnce: true, command: [sh, -c, 'read line; echo got:$line; sleep 1']}
+`);
+  // Ready means running: the shell is then waiting in `read` for the attached input
+  await waitFor('pod/attacher', 'condition=Ready');
+  const r = await kubectl(c(), ['attach', '-i', 'attacher', '-c', 'main'], 'hello\n');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /got:hello\n/);
+  await waitFor('pod/attacher', 'jsonpath={.status.phase}=Succeeded');
+  assert.equal(await jsonpath('pod/attacher', '{.status.containerStatuses[0].state.terminated.exitCode}'), '0');
+  await kubectlOk(c(), ['delete', 'pod', 'attacher', '--wait=true']);
+});
+
 test('init containers run in order and feed an emptyDir', async () => {
   await apply(`
 apiVersion: v1
