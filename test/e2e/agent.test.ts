@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { startCluster, destroyCluster, kubectl, kubectlOk, kubectlStream, type Cluster } from './harness.ts';
+import { spawn } from 'node:child_process';
+import { startCluster, destroyCluster, kubectl, kubectlOk, kubectlStream, KUBECTL, type Cluster } from './harness.ts';
 import { startTestRegistry, pushToRegistry, writeOciArchive } from '../../src/agent/images/testimage.ts';
 
 let cluster: Cluster | undefined;
@@ -135,6 +136,45 @@ spec:
   await waitFor('pod/attacher', 'jsonpath={.status.phase}=Succeeded');
   assert.equal(await jsonpath('pod/attacher', '{.status.containerStatuses[0].state.terminated.exitCode}'), '0');
   await kubectlOk(c(), ['delete', 'pod', 'attacher', '--wait=true']);
+});
+
+test('kubectl attach -it: a shell on a tty container answers keystrokes, sees the terminal size, and exits', async () => {
+  await apply(`
+apiVersion: v1
+kind: Pod
+metadata: {name: ttyattach}
+spec:
+  restartPolicy: Never
+  containers:
+  - {name: main, image: IMAGE, stdin: true, tty: true, command: [sh]}
+`);
+  await waitFor('pod/ttyattach', 'condition=Ready');
+  // kubectl needs a terminal for -t: util-linux `script` gives it one of 22x77
+  const cmd = [KUBECTL, '--kubeconfig', c().kubeconfig, '--cache-dir', path.join(c().dataDir, 'kubectl-cache'), 'attach', '-it', 'ttyattach', '-c', 'main'];
+  const child = spawn('script', ['-qec', `stty rows 22 cols 77; ${cmd.join(' ')}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const until = async (re: RegExp) => {
+    const deadline = Date.now() + 30_000;
+    while (!re.test(out)) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no ${re} in the attach output: ${JSON.stringify(out)}`);
+      await new Promise((r) => setTimeout(r, 50)); // polling a condition with a deadline
+    }
+  };
+  try {
+    await until(/If you don't see a command prompt/);
+    // kubectl sends size+1, then the size: wait (10 s at most) until the shell sees the last one
+    child.stdin.write('echo sum=$((40+2)); i=0; while [ "$(stty size)" != "22 77" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; echo size=$(stty size)\r');
+    await until(/sum=42\r\nsize=22 77\r\n/);
+    child.stdin.write('exit 0\r');
+    assert.equal(await exited, 0, out);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+  await waitFor('pod/ttyattach', 'jsonpath={.status.phase}=Succeeded');
+  await kubectlOk(c(), ['delete', 'pod', 'ttyattach', '--wait=true']);
 });
 
 test('init containers run in order and feed an emptyDir', async () => {

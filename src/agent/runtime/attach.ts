@@ -120,22 +120,68 @@ export class StdinBridge {
   }
 }
 
+/** Least time between two writes to conmon's ctl fifo (see forwardResizes). */
+export const RESIZE_GAP_MS = 30;
+
 /**
- * Forward terminal sizes to conmon's ctl fifo until `sizes` ends or `signal` aborts. The fifo
- * is opened non-blocking per write: if conmon is gone (no reader) the size is dropped.
+ * Forward terminal sizes to conmon's ctl fifo until `sizes` ends or `signal` aborts. conmon
+ * 2.1.6 applies only the first line of what one read of the fifo returns (repeated once per
+ * line), so two sizes must never sit in the fifo together: writes are at least RESIZE_GAP_MS
+ * apart and sizes that arrive meanwhile collapse to the latest (kubectl sends size+1, then the
+ * size, back to back). The fifo is opened non-blocking per write: if conmon is gone (no
+ * reader) the size is dropped.
  */
 export async function forwardResizes(dir: string, sizes: AsyncIterable<{ width: number; height: number }>, signal?: AbortSignal): Promise<void> {
   const fifo = path.join(dir, CTL_FIFO);
-  for await (const size of sizes) {
-    if (signal?.aborted) return;
-    let fh;
+  let latest: { width: number; height: number } | undefined;
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const pump = (async () => {
     try {
-      fh = await fsp.open(fifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
-      await fh.write(resizeLine(size));
-    } catch {
-      // conmon exited or the fifo is full: a lost resize is harmless
+      for await (const size of sizes) {
+        latest = size;
+        wake?.();
+      }
     } finally {
-      await fh?.close();
+      ended = true;
+      wake?.();
     }
+  })();
+  const onAbort = () => wake?.();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let lastWrite = -Infinity;
+  try {
+    while (!signal?.aborted) {
+      const due = lastWrite + RESIZE_GAP_MS - Date.now();
+      if (latest === undefined || due > 0) {
+        if (latest === undefined && ended) break;
+        await new Promise<void>((resolve) => {
+          const t = latest === undefined ? undefined : setTimeout(done, due);
+          function done() {
+            if (t) clearTimeout(t);
+            wake = undefined;
+            resolve();
+          }
+          wake = latest === undefined ? done : undefined; // while waiting out the gap, newer sizes just replace `latest`
+        });
+        continue;
+      }
+      const size = latest;
+      latest = undefined;
+      lastWrite = Date.now();
+      let fh;
+      try {
+        fh = await fsp.open(fifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
+        await fh.write(resizeLine(size));
+      } catch {
+        // conmon exited or the fifo is full: a lost resize is harmless
+      } finally {
+        await fh?.close();
+      }
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    wake = undefined;
   }
+  if (ended) await pump;
 }
