@@ -58,6 +58,8 @@ export interface AgentConfig {
   clusterDNS: string[];
   clusterDomain: string;
   maxPods: number;
+  /** Pod sandboxes (namespaces + network) kept ready ahead of pods; 0 turns the pool off. */
+  warmSandboxes: number;
 }
 
 export { DEFAULT_AGENT_CONFIG } from './defaults.ts';
@@ -132,7 +134,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   // every host program (mount, CNI plugins, conmon, crun) starts from one small helper process
   const launcher = new Launcher();
   const network = podNetworkFor(opts.dataDir, config, log, launcher);
-  const runtime = new OciRuntime({ root: paths.runtime, runtimeBinary: config.runtime, network, cgroupRoot: '/', log: log.child('runtime'), clock, launcher });
+  const runtime = new OciRuntime({ root: paths.runtime, runtimeBinary: config.runtime, network, cgroupRoot: '/', log: log.child('runtime'), clock, launcher, warmSandboxes: config.warmSandboxes });
   const images = new LocalImageStore({ root: paths.images, log: log.child('images'), clock });
   await importArchives(images, paths.imageImports, log);
 

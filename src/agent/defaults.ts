@@ -14,4 +14,5 @@ export const DEFAULT_AGENT_CONFIG: Omit<AgentConfig, 'nodeName'> = {
   clusterDNS: [],
   clusterDomain: 'cluster.local',
   maxPods: 110,
+  warmSandboxes: 1,
 };

@@ -19,6 +19,7 @@ export const AGENT_FLAGS = {
   'cluster-dns': 'list',
   'cluster-domain': 'string',
   'max-pods': 'int',
+  'warm-sandboxes': 'int',
 } as const;
 
 export const AGENT_FLAGS_USAGE = `  --node-name NAME        node name (default: the host name)
@@ -33,6 +34,7 @@ export const AGENT_FLAGS_USAGE = `  --node-name NAME        node name (default: 
   --cluster-dns IP        DNS server for pods with dnsPolicy ClusterFirst (repeatable)
   --cluster-domain NAME   cluster DNS domain (default cluster.local)
   --max-pods N            pods this node accepts (default 110)
+  --warm-sandboxes N      pod sandboxes (namespaces + CNI network) kept ready ahead of pods (default 1; 0: off)
 `;
 
 const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
@@ -47,6 +49,8 @@ export function agentConfigFromFlags(flags: FlagValues): AgentConfig {
   const bridge = (flags.bridge as string | undefined) ?? d.bridge;
   if (bridge.length > 15) throw new FlagError(`flag --bridge: "${bridge}" is longer than 15 characters (a Linux interface name limit)`);
   const runtime = (flags['container-runtime'] as string | undefined) ?? d.runtime;
+  const warm = (flags['warm-sandboxes'] as number | undefined) ?? d.warmSandboxes;
+  if (!(warm >= 0 && warm <= 32)) throw new FlagError(`flag --warm-sandboxes: ${warm} is not between 0 and 32`);
   if (!['crun', 'runc'].includes(runtime) && !runtime.startsWith('/')) throw new FlagError(`flag --container-runtime: "${runtime}" is not crun, runc or an absolute path`);
   return {
     nodeName: ((flags['node-name'] as string | undefined) ?? hostname()).toLowerCase(),
@@ -61,5 +65,6 @@ export function agentConfigFromFlags(flags: FlagValues): AgentConfig {
     clusterDNS: (flags['cluster-dns'] as string[] | undefined) ?? d.clusterDNS,
     clusterDomain: (flags['cluster-domain'] as string | undefined) ?? d.clusterDomain,
     maxPods: (flags['max-pods'] as number | undefined) ?? d.maxPods,
+    warmSandboxes: warm,
   };
 }

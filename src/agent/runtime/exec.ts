@@ -1,8 +1,8 @@
 // exec and attach for OCI containers. exec runs `<runtime> exec --process <json>` with the
 // container's own process spec (user, env, capabilities) and the given argv, piping stdio; a
 // tty exec runs under util-linux `script`, which supplies the terminal the runtime needs. attach
-// follows the container's CRI log file (conmon owns the container's stdio; its attach socket
-// is SOCK_SEQPACKET, which Node cannot open, so stdin is not forwarded).
+// output follows the container's CRI log file (conmon owns the container's stdio); attach stdin
+// goes through attach.ts (socat to conmon's SOCK_SEQPACKET attach socket).
 
 import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';

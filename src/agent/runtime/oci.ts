@@ -62,7 +62,12 @@ export interface OciRuntimeOptions {
   pollMs?: number;
   /** Starts host programs off the agent's thread (default: one of its own, closed by close()). */
   launcher?: Launcher;
+  /** Sandboxes kept ready ahead of pods (see "the warm pool" below; default 0). */
+  warmSandboxes?: number;
 }
+
+/** The pool is refilled only after this long without a sandbox being asked for. */
+const REFILL_QUIET_MS = 100;
 
 const KNOWN_RUNTIMES: Record<string, string> = { crun: '/usr/bin/crun', runc: '/usr/sbin/runc' };
 
@@ -116,6 +121,12 @@ export class OciRuntime implements Runtime {
   private nofile = 1048576;
   private readonly launcher: Launcher;
   private readonly ownLauncher: boolean;
+  private readonly warmTarget: number;
+  /** Warm sandboxes being adopted right now. */
+  private readonly claimed = new Set<string>();
+  private refilling = false;
+  private lastStart = 0;
+  private closed = false;
 
   constructor(opts: OciRuntimeOptions) {
     const bin = opts.runtimeBinary ?? 'crun';
@@ -131,6 +142,7 @@ export class OciRuntime implements Runtime {
     this.store = new StateStore(this.layout);
     this.ownLauncher = !opts.launcher;
     this.launcher = opts.launcher ?? new Launcher();
+    this.warmTarget = opts.warmSandboxes ?? 0;
   }
 
   private init(): Promise<void> {
@@ -139,6 +151,9 @@ export class OciRuntime implements Runtime {
       if (did !== 'ok') this.log.info('host cgroups prepared', { action: did });
       this.nofile = await hostNofileLimit();
       await this.store.load();
+      // warm sandboxes left half-made (a crash while preparing one) are removed
+      for (const rec of this.store.allSandboxes().filter((r) => r.warm && !r.networkUp)) await this.cleanupSandbox(rec).catch(() => undefined);
+      this.refillWarm();
     })();
     return this.ready;
   }
@@ -151,30 +166,61 @@ export class OciRuntime implements Runtime {
 
   async runPodSandbox(config: PodSandboxConfig): Promise<SandboxInfo> {
     await this.init();
+    this.lastStart = this.clock.now();
+    try {
+      const warm = this.takeWarm(config);
+      if (warm) {
+        try {
+          return await this.adoptWarm(warm, config);
+        } catch (e) {
+          // a warm sandbox that cannot be adopted is removed; the pod gets a fresh one
+          this.log.warn('warm sandbox unusable; making a new one', { id: warm.id, error: (e as Error).message });
+          await this.cleanupSandbox(warm).catch(() => undefined);
+        }
+      }
+      return await this.coldSandbox(config);
+    } finally {
+      this.refillWarm();
+    }
+  }
+
+  /** A new sandbox record for `config` (or for the warm pool when `config` is undefined). Pure. */
+  private newSandboxRecord(config: PodSandboxConfig | undefined): SandboxRecord {
     const id = newId();
     const dir = this.layout.sandboxDir(id);
     const nsDir = path.join(dir, 'ns');
-    await fsp.mkdir(nsDir, { recursive: true });
-    const hostNetwork = config.hostNetwork;
-    const rec: SandboxRecord = {
-      id, podUid: config.podUid, name: config.name, namespace: config.namespace, attempt: config.attempt,
-      createdAt: this.clock.now(),
-      hostname: hostNetwork ? os.hostname() : config.hostname,
-      hostNetwork, portMappings: config.portMappings,
-      cgroupPath: path.posix.join(this.cgroupRoot, config.cgroupParent || `skiff/pod${config.podUid}`),
+    const hostNetwork = config?.hostNetwork ?? false;
+    return {
+      id, podUid: config?.podUid ?? '', name: config?.name ?? `warm-${id.slice(0, 8)}`, namespace: config?.namespace ?? '',
+      attempt: config?.attempt ?? 0, createdAt: this.clock.now(),
+      hostname: hostNetwork ? os.hostname() : (config?.hostname ?? 'localhost'),
+      hostNetwork, portMappings: config?.portMappings ?? [],
+      cgroupPath: config ? this.podCgroupPath(config) : '',
       netnsPath: hostNetwork ? undefined : path.join(nsDir, 'net'),
       ipcNsPath: path.join(nsDir, 'ipc'),
       utsNsPath: hostNetwork ? undefined : path.join(nsDir, 'uts'),
       shmPath: path.join(dir, 'shm'),
       networkUp: false, stopped: false,
-      labels: { ...config.labels }, annotations: { ...config.annotations },
+      labels: { ...config?.labels }, annotations: { ...config?.annotations },
+      ...(config ? {} : { warm: true }),
     };
-    // The record goes to disk first so that a failure (or a crash) half-way is cleaned up by
-    // removePodSandbox like any other sandbox.
+  }
+
+  private podCgroupPath(config: PodSandboxConfig): string {
+    return path.posix.join(this.cgroupRoot, config.cgroupParent || `skiff/pod${config.podUid}`);
+  }
+
+  /**
+   * Namespaces (one launch: unshare makes them and sets the hostname in the new UTS namespace,
+   * then /dev/shm is mounted) and, unless hostNetwork, the pod network. The record goes to disk
+   * first so that a failure (or a crash) half-way is cleaned up like any other sandbox. The pod
+   * cgroup (a few dozen mkdirs across the hierarchies) is made meanwhile: nothing before the
+   * first container needs it.
+   */
+  private async prepareSandbox(rec: SandboxRecord): Promise<void> {
+    await fsp.mkdir(path.join(this.layout.sandboxDir(rec.id), 'ns'), { recursive: true });
     await this.store.putSandbox(rec);
-    // The pod cgroup (a few dozen mkdirs across the hierarchies) is made while the namespaces and
-    // the network are set up: nothing before the first container needs it. Settles to its error.
-    const cgroup = this.cgroups.create(rec.cgroupPath).then(() => undefined, (e: Error) => e);
+    const cgroup = rec.cgroupPath ? this.cgroups.create(rec.cgroupPath).then(() => undefined, (e: Error) => e) : Promise.resolve(undefined);
     const fail = async (reason: 'CreateFailed' | 'NetworkFailed', what: string, e: unknown): Promise<never> => {
       await cgroup;
       await this.cleanupSandbox(rec).catch(() => undefined);
@@ -189,16 +235,14 @@ export class OciRuntime implements Runtime {
         unshareArgs.push(`${flag}=${file}`);
       }
       await Promise.all(files);
-      // one launch: unshare creates every namespace and sets the hostname inside the new UTS
-      // namespace, then the pod's /dev/shm is mounted
       const { short } = splitHostname(rec.hostname);
-      const unshare = ['unshare', ...unshareArgs, ...(hostNetwork ? ['true'] : ['hostname', short])].map(shellQuote).join(' ');
+      const unshare = ['unshare', ...unshareArgs, ...(rec.hostNetwork ? ['true'] : ['hostname', short])].map(shellQuote).join(' ');
       const shm = ['mount', '-t', 'tmpfs', '-o', 'nosuid,nodev,noexec,mode=1777,size=65536k', 'shm', rec.shmPath].map(shellQuote).join(' ');
       await this.launcher.run('/bin/sh', ['-ec', `${unshare}; ${shm}`]);
     } catch (e) {
       return fail('CreateFailed', 'creating the sandbox namespaces', e);
     }
-    if (!hostNetwork) {
+    if (!rec.hostNetwork) {
       try {
         const status = await this.network.setUp(this.netRef(rec), rec.netnsPath!, rec.portMappings);
         rec.ip = status.ip;
@@ -209,18 +253,102 @@ export class OciRuntime implements Runtime {
     }
     const cgroupError = await cgroup;
     if (cgroupError) return fail('CreateFailed', 'creating the pod cgroup', cgroupError);
-    const hosts = hostNetwork
+  }
+
+  private async coldSandbox(config: PodSandboxConfig): Promise<SandboxInfo> {
+    const rec = this.newSandboxRecord(config);
+    await this.prepareSandbox(rec);
+    return this.finishSandbox(rec, config);
+  }
+
+  /** /etc/hosts, resolv.conf and hostname for the pod, and the record on disk. */
+  private async finishSandbox(rec: SandboxRecord, config: PodSandboxConfig): Promise<SandboxInfo> {
+    const dir = this.layout.sandboxDir(rec.id);
+    const hosts = rec.hostNetwork
       ? hostNetworkHostsFile(await readFileOr('/etc/hosts', ''), config.hostAliases)
       : podHostsFile(rec.hostname, rec.ip, config.hostAliases);
     const hostResolv = await readFileOr('/etc/resolv.conf', '');
     await Promise.all([
       fsp.writeFile(path.join(dir, 'hosts'), hosts),
-      fsp.writeFile(path.join(dir, 'resolv.conf'), hostNetwork ? hostResolv : resolvConf(config.dns, hostResolv)),
+      fsp.writeFile(path.join(dir, 'resolv.conf'), rec.hostNetwork ? hostResolv : resolvConf(config.dns, hostResolv)),
       fsp.writeFile(path.join(dir, 'hostname'), splitHostname(rec.hostname).short + '\n'),
       this.store.putSandbox(rec),
     ]);
-    this.log.debug('sandbox ready', { id, pod: `${rec.namespace}/${rec.name}`, ip: rec.ip });
+    this.log.debug('sandbox ready', { id: rec.id, pod: `${rec.namespace}/${rec.name}`, ip: rec.ip });
     return this.sandboxInfo(rec);
+  }
+
+  // ---- the warm pool ----
+  //
+  // With `warmSandboxes` > 0 the runtime keeps that many sandboxes made ahead of any pod: their
+  // namespaces exist and the pod network is wired (an IP from the pod range is held), but they
+  // have no pod, no cgroup and no containers, and no list shows them. A pod without host ports
+  // and without hostNetwork takes one: its hostname is set in the UTS namespace, its cgroup made,
+  // its files written, and unshare + CNI ADD are off its start. The pool is refilled one sandbox
+  // at a time once no sandbox was asked for in the last REFILL_QUIET_MS, so refills do not
+  // compete with a burst of pod starts. Warm sandboxes are records on disk like any other: an
+  // agent restart keeps them, reset-node removes them.
+
+  /** Take a warm sandbox for `config` if one fits (synchronous: two pods never get the same). */
+  private takeWarm(config: PodSandboxConfig): SandboxRecord | undefined {
+    if (config.hostNetwork || config.portMappings.some((p) => p.hostPort > 0)) return undefined;
+    const rec = this.store.allSandboxes().find((r) => r.warm && r.networkUp && !r.stopped && !this.claimed.has(r.id));
+    if (rec) this.claimed.add(rec.id);
+    return rec;
+  }
+
+  private async adoptWarm(rec: SandboxRecord, config: PodSandboxConfig): Promise<SandboxInfo> {
+    try {
+      const adopted: SandboxRecord = {
+        ...rec, warm: undefined, podUid: config.podUid, name: config.name, namespace: config.namespace, attempt: config.attempt,
+        createdAt: this.clock.now(), hostname: config.hostname, cgroupPath: this.podCgroupPath(config),
+        labels: { ...config.labels }, annotations: { ...config.annotations },
+      };
+      await Promise.all([
+        this.cgroups.create(adopted.cgroupPath),
+        this.launcher.run('nsenter', [`--uts=${rec.utsNsPath}`, 'hostname', splitHostname(adopted.hostname).short]),
+      ]);
+      Object.assign(rec, adopted);
+      delete rec.warm;
+      return await this.finishSandbox(rec, config);
+    } finally {
+      this.claimed.delete(rec.id);
+    }
+  }
+
+  private warmCount(): number {
+    return this.store.allSandboxes().filter((r) => r.warm).length;
+  }
+
+  /** Start refilling the pool in the background (one refill loop at a time). */
+  private refillWarm(): void {
+    if (this.warmTarget === 0 || this.refilling || this.closed) return;
+    this.refilling = true;
+    void (async () => {
+      try {
+        while (!this.closed && this.warmCount() < this.warmTarget) {
+          const quietFor = this.clock.now() - this.lastStart;
+          if (quietFor < REFILL_QUIET_MS) {
+            await new Promise((r) => setTimeout(r, REFILL_QUIET_MS - quietFor));
+            continue;
+          }
+          const rec = this.newSandboxRecord(undefined);
+          await this.prepareSandbox(rec);
+          await this.store.putSandbox(rec);
+        }
+      } catch (e) {
+        // the next pod start tries again
+        this.log.warn('making a warm sandbox failed', { error: (e as Error).message });
+      } finally {
+        this.refilling = false;
+      }
+    })();
+  }
+
+  /** Remove every warm sandbox (tests, and anyone shrinking the pool). */
+  async discardWarmSandboxes(): Promise<void> {
+    await this.init();
+    for (const rec of this.store.allSandboxes().filter((r) => r.warm && !this.claimed.has(r.id))) await this.cleanupSandbox(rec);
   }
 
   private netRef(rec: SandboxRecord): PodNetworkRef {
@@ -267,14 +395,16 @@ export class OciRuntime implements Runtime {
   private async cleanupSandbox(rec: SandboxRecord): Promise<void> {
     if (rec.networkUp) await this.network.tearDown(this.netRef(rec), rec.netnsPath, rec.portMappings).catch(() => undefined);
     await umountAll(this.launcher, [rec.netnsPath, rec.ipcNsPath, rec.utsNsPath, rec.shmPath].filter((f): f is string => f !== undefined));
-    await this.cgroups.remove(rec.cgroupPath);
-    await this.cgroups.pruneAncestors(rec.cgroupPath, this.cgroupRoot);
+    if (rec.cgroupPath) {
+      await this.cgroups.remove(rec.cgroupPath);
+      await this.cgroups.pruneAncestors(rec.cgroupPath, this.cgroupRoot);
+    }
     await this.store.dropSandbox(rec.id);
   }
 
   async listPodSandboxes(filter?: ListFilter): Promise<SandboxInfo[]> {
     await this.init();
-    return this.store.allSandboxes().filter((r) => !filter?.podUid || r.podUid === filter.podUid).map((r) => this.sandboxInfo(r));
+    return this.store.allSandboxes().filter((r) => !r.warm && (!filter?.podUid || r.podUid === filter.podUid)).map((r) => this.sandboxInfo(r));
   }
 
   // ---- containers ----
@@ -513,7 +643,10 @@ export class OciRuntime implements Runtime {
   }
 
   async close(): Promise<void> {
-    // conmon monitors the containers and state is on disk: only the launcher is ours to stop
+    // conmon monitors the containers and state is on disk (warm sandboxes too, for the next
+    // start): only the launcher is ours to stop
+    this.closed = true;
+    while (this.refilling) await new Promise((r) => setTimeout(r, 10));
     if (this.ownLauncher) await this.launcher.close();
   }
 }

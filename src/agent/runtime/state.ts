@@ -21,6 +21,8 @@ export interface SandboxRecord extends Pick<SandboxInfo, 'id' | 'podUid' | 'name
   networkUp: boolean;
   /** true once stopPodSandbox ran. */
   stopped: boolean;
+  /** A warm sandbox: made ahead of any pod, not listed, taken by the next pod that fits. */
+  warm?: boolean;
 }
 
 export interface ContainerFinish {
