@@ -67,7 +67,7 @@ export interface OciRuntimeOptions {
 }
 
 /** The pool is refilled only after this long without a sandbox being asked for. */
-const REFILL_QUIET_MS = 100;
+const REFILL_QUIET_MS = 10;
 
 const KNOWN_RUNTIMES: Record<string, string> = { crun: '/usr/bin/crun', runc: '/usr/sbin/runc' };
 
