@@ -12,7 +12,7 @@ import * as path from 'node:path';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const NODE = path.join(ROOT, 'node_modules/.bin/node');
 /** The flags bin/skiff passes for `skiff agent`. */
-export const AGENT_NODE_FLAGS = ['--max-semi-space-size=1'];
+export const AGENT_NODE_FLAGS = ['--max-semi-space-size=1', '--optimize-for-size'];
 
 export interface FloorReading {
   rss: number;
