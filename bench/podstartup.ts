@@ -15,7 +15,9 @@
 // Per pod, one bench-side clock (lib/agent-watch.ts): create sent → bound (spec.nodeName seen),
 // → first agent status (hostIP seen), → phase Running, → Ready; after the phase the pods are
 // deleted and create-to-gone is recorded too. The raw baseline (lib/agent-raw.ts) runs between
-// the two deployments, with no cluster running.
+// the two deployments, with no cluster running. The latency targets are held against the
+// one-at-a-time phase (per-pod startup); the burst is a stress figure. The agent's memory is shown
+// beside a Node floor measured in the same run (lib/node-floor.ts) and with its anonymous part.
 //
 //   node bench/podstartup.ts [--pods N] [--warmup N] [--raw N] [--modes combined,split]
 //                            [--backend sqlite|etcd] [--profile DIR] [--entry DIST/cmd/main.js]
