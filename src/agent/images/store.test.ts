@@ -249,3 +249,17 @@ test('remove() untags, then frees the blobs and layers no other image uses', asy
   assert.deepEqual(await store.list(), []);
   await assert.rejects(store.remove('skiff.test/rm/base:v1'), (e: unknown) => e instanceof ImageError && e.code === 'NotFound');
 });
+
+test('lookups see what another store on the same root (another process: skiff images) wrote', async () => {
+  const { store: agent, root } = await newStore('shared-index');
+  const cli = new LocalImageStore({ root, log: silentLogger });
+  const file = path.join(work, 'shared-index.tar');
+  await writeOciArchive(file, { name: 'skiff.test/shared/img:v1' });
+  assert.equal(await agent.status('skiff.test/shared/img:v1'), undefined);
+  const [img] = await cli.importArchive(file);
+  assert.equal((await agent.status('skiff.test/shared/img:v1'))?.id, img!.id, 'an import elsewhere is seen');
+  assert.equal((await agent.status('skiff.test/shared/img:v1'))?.id, img!.id, 'and again from the cached index');
+  await cli.remove('skiff.test/shared/img:v1');
+  assert.equal(await agent.status('skiff.test/shared/img:v1'), undefined, 'a removal elsewhere is seen');
+  assert.deepEqual(await agent.list(), []);
+});

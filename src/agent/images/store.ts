@@ -10,6 +10,7 @@
 // index.json in one atomic rename; a failed pull leaves at most unreferenced content, collected
 // by the next garbage collection (which runs after remove() and imports, once no pull is active).
 
+import { statSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Logger } from '../../base/log.ts';
@@ -82,6 +83,7 @@ export class LocalImageStore implements ImageService {
   private readonly unpacking = new Map<string, Promise<void>>();
   private ready: Promise<void> | undefined;
   private indexLock: Promise<unknown> = Promise.resolve();
+  private indexCache: { mtimeMs: number; size: number; idx: IndexFile } | undefined;
   private active = 0;
   private gcPending = false;
 
@@ -120,6 +122,24 @@ export class LocalImageStore implements ImageService {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, images: {}, tags: {} };
       throw e;
     }
+  }
+
+  /**
+   * The index for lookups (status, list): parsed again only when the file changed (its size or
+   * mtime; `skiff images` in another process writes it too). Read-only: mutateIndex reads its own.
+   */
+  private async lookupIndex(): Promise<IndexFile> {
+    let st: { mtimeMs: number; size: number } | undefined;
+    try {
+      st = statSync(this.indexFile);
+    } catch {
+      st = undefined;
+    }
+    const c = this.indexCache;
+    if (st && c && c.mtimeMs === st.mtimeMs && c.size === st.size) return c.idx;
+    const idx = await this.readIndex();
+    this.indexCache = st ? { mtimeMs: st.mtimeMs, size: st.size, idx } : undefined;
+    return idx;
   }
 
   /** Read-modify-write of index.json, serialised in this process and atomic on disk. */
@@ -174,14 +194,14 @@ export class LocalImageStore implements ImageService {
 
   async status(ref: string): Promise<ImageInfo | undefined> {
     await this.init();
-    const idx = await this.readIndex();
+    const idx = await this.lookupIndex();
     const hit = this.find(idx, ref);
     return hit ? this.info(idx, hit.img) : undefined;
   }
 
   async list(): Promise<ImageInfo[]> {
     await this.init();
-    const idx = await this.readIndex();
+    const idx = await this.lookupIndex();
     return Object.values(idx.images)
       .map((i) => this.info(idx, i))
       .sort((a, b) => compareStrings(a.repoTags[0] ?? a.repoDigests[0] ?? a.id, b.repoTags[0] ?? b.repoDigests[0] ?? b.id));
