@@ -344,6 +344,31 @@ spec:
   await kubectlOk(c(), ['delete', 'pod', 'inputs', '--wait=true']);
 });
 
+test('fsGroup: a non-root container reads a 0440 secret through the group and its new files in an emptyDir get the group', async () => {
+  await kubectlOk(c(), ['create', 'secret', 'generic', 'fsg', '--from-literal=key=opensesame']);
+  await apply(`
+apiVersion: v1
+kind: Pod
+metadata: {name: fsgroup}
+spec:
+  restartPolicy: Never
+  securityContext: {runAsUser: 1000, runAsGroup: 3000, fsGroup: 2000}
+  containers:
+  - name: main
+    image: IMAGE
+    command: [sh, -c, 'echo "groups=$(id -G) key=$(cat /s/key)"; touch /data/new && echo "new=$(stat -c %g /data/new) dir=$(stat -c %g:%a /data)"']
+    volumeMounts:
+    - {name: s, mountPath: /s}
+    - {name: data, mountPath: /data}
+  volumes:
+  - {name: s, secret: {secretName: fsg, defaultMode: 0440}}
+  - {name: data, emptyDir: {}}
+`);
+  await waitFor('pod/fsgroup', 'jsonpath={.status.phase}=Succeeded');
+  assert.equal(await kubectlOk(c(), ['logs', 'fsgroup']), 'groups=3000 2000 key=opensesame\nnew=2000 dir=2000:2777\n');
+  await kubectlOk(c(), ['delete', 'pod', 'fsgroup', '--wait=true']);
+});
+
 test('imagePullPolicy Never: a missing image is ErrImageNeverPull, an imported one runs', async () => {
   await apply(`
 apiVersion: v1

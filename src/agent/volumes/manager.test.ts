@@ -293,3 +293,33 @@ test('projected kube-api-access volume: token, kube-root-ca.crt and namespace; t
     await mgr.tearDown('uid-p');
     await mgr.tearDown('uid-p2');
   }));
+
+test('fsGroup: emptyDir and secret volumes belong to the group (setgid dirs, group read); hostPath is left alone', { skip }, () =>
+  withManager(async ({ dir, mgr, source }) => {
+    source.addSecret('shop', 'creds', { user: 'bob' });
+    const host = path.join(dir, 'host');
+    fs.mkdirSync(host);
+    const pod = podWith('uid-fsg', [
+      { name: 'scratch', emptyDir: {} },
+      { name: 'creds', secret: { secretName: 'creds', defaultMode: 0o400 } },
+      { name: 'host', hostPath: { path: host } },
+    ], { securityContext: { fsGroup: 2345 } });
+    const { paths } = await mgr.setUp(pod);
+    const scratch = paths.get('scratch')!;
+    assert.equal(fs.statSync(scratch).gid, 2345);
+    assert.equal(mode(scratch), 0o2777);
+    const creds = paths.get('creds')!;
+    assert.equal(fs.statSync(creds).gid, 2345);
+    const file = fs.realpathSync(path.join(creds, 'user'));
+    assert.equal(fs.statSync(file).gid, 2345);
+    assert.equal(mode(file), 0o440, 'defaultMode 0400 plus group read');
+    assert.equal(read(path.join(creds, 'user')), 'bob');
+    assert.equal(fs.statSync(host).gid, 0, 'hostPath keeps its owner');
+    // a new secret version is written again with the group
+    source.addSecret('shop', 'creds', { user: 'alice' });
+    await mgr.setUp(pod);
+    assert.equal(read(path.join(creds, 'user')), 'alice');
+    assert.equal(fs.statSync(fs.realpathSync(path.join(creds, 'user'))).gid, 2345);
+    await mgr.tearDown('uid-fsg');
+  }),
+);

@@ -17,6 +17,7 @@ import type { Logger } from '../../base/log.ts';
 import { realClock } from '../../client/clock.ts';
 import type { Clock } from '../../client/clock.ts';
 import { writeAtomically } from './atomicwriter.ts';
+import { setVolumeOwnership, type FsGroupChangePolicy } from './ownership.ts';
 import type { Payload } from './atomicwriter.ts';
 import type { Allocatable } from './fieldpath.ts';
 import { checkHostPath } from './hostpath.ts';
@@ -103,40 +104,52 @@ export class HostVolumeManager implements VolumeManager {
 
   private async setUpVolume(pod: KubeObject, v: Record<string, any>): Promise<string> {
     const uid = String(pod.metadata.uid);
+    const sc = pod.spec?.securityContext ?? {};
+    const fsGroup: number | undefined = typeof sc.fsGroup === 'number' ? sc.fsGroup : undefined;
+    const policy: FsGroupChangePolicy = sc.fsGroupChangePolicy === 'OnRootMismatch' ? 'OnRootMismatch' : 'Always';
+    // fsGroup ownership (as the kubelet): emptyDir when it is made, the API-backed volumes after
+    // every write (their files are replaced when their sources change); never hostPath.
+    const owned = async (dir: string): Promise<string> => {
+      if (fsGroup !== undefined) await setVolumeOwnership(dir, fsGroup, { readOnly: true, policy });
+      return dir;
+    };
     if (v.hostPath) {
       await checkHostPath(v.hostPath.path, v.hostPath.type);
       return v.hostPath.path;
     }
     if (v.emptyDir) {
       const dir = this.volumeDir(uid, 'emptyDir', v.name);
-      await fs.mkdir(dir, { recursive: true });
+      const made = (await fs.mkdir(dir, { recursive: true })) !== undefined;
       if (v.emptyDir.medium === 'Memory') {
         const size = v.emptyDir.sizeLimit !== undefined ? Quantity.parse(v.emptyDir.sizeLimit).value() : undefined;
         await ensureTmpfs(dir, size);
       }
-      await fs.chmod(dir, 0o777);
+      if (made) {
+        await fs.chmod(dir, 0o777);
+        if (fsGroup !== undefined) await setVolumeOwnership(dir, fsGroup, { policy });
+      }
       return dir;
     }
     if (v.configMap) {
       const dir = await this.ensureDir(uid, 'configMap', v.name);
       await writeAtomically(dir, await this.configMapPayload(pod, v.configMap, v.configMap.defaultMode ?? DEFAULT_MODE), this.clock);
-      return dir;
+      return owned(dir);
     }
     if (v.secret) {
       const dir = await this.ensureDir(uid, 'secret', v.name);
       await ensureTmpfs(dir);
       await writeAtomically(dir, await this.secretPayload(pod, v.secret, v.secret.secretName, v.secret.defaultMode ?? DEFAULT_MODE), this.clock);
-      return dir;
+      return owned(dir);
     }
     if (v.downwardAPI) {
       const dir = await this.ensureDir(uid, 'downwardAPI', v.name);
       await writeAtomically(dir, downwardAPIPayload(pod, v.downwardAPI.items, v.downwardAPI.defaultMode ?? DEFAULT_MODE, this.allocatable), this.clock);
-      return dir;
+      return owned(dir);
     }
     if (v.projected) {
       const dir = await this.ensureDir(uid, 'projected', v.name);
       await writeAtomically(dir, await this.projectedPayload(pod, v.projected), this.clock);
-      return dir;
+      return owned(dir);
     }
     const kind = Object.keys(v).find((k) => k !== 'name') ?? 'none';
     throw new Error(`unsupported volume source ${kind} (supported: ${SUPPORTED.join(', ')})`);
