@@ -28,6 +28,14 @@ const BINARY_BY_EXP = new Map(Object.entries(BINARY_SUFFIXES).map(([s, e]) => [e
 const MAX_INT64 = (1n << 63n) - 1n;
 const NANO = -9;
 
+/**
+ * Parsed quantity strings, shared (Quantity is immutable): the same few strings ("100m",
+ * "128Mi") come with every pod of a template, on every defaulting and validation pass. A memo
+ * of a pure function, cleared when full.
+ */
+const PARSED = new Map<string, Quantity>();
+const PARSED_MAX = 4096;
+
 function pow10(n: number): bigint {
   return 10n ** BigInt(n);
 }
@@ -77,9 +85,21 @@ export class Quantity {
     this.format = format;
   }
 
-  /** Parse a quantity string (or a JSON number, which upstream also accepts). Throws QuantityParseError. */
+  /** Parse a quantity string (or a JSON number, which upstream also accepts). Throws QuantityParseError.
+   *  Quantities are immutable, so one string's Quantity is remembered and shared (PARSED). */
   static parse(input: string | number): Quantity {
-    const str = typeof input === 'number' ? numberToString(input) : input;
+    if (typeof input === 'string') {
+      const known = PARSED.get(input);
+      if (known !== undefined) return known;
+      const q = Quantity.parseString(input);
+      if (PARSED.size >= PARSED_MAX) PARSED.clear();
+      PARSED.set(input, q);
+      return q;
+    }
+    return Quantity.parseString(numberToString(input));
+  }
+
+  private static parseString(str: string): Quantity {
     if (str.length === 0) throw new QuantityParseError(str, QUANTITY_FORMAT_ERROR);
     if (str === '0') return new Quantity(0n, 0, 'DecimalSI');
     const parts = split(str);
@@ -193,8 +213,14 @@ export class Quantity {
     return r.unscaled * pow10(r.scale - scale);
   }
 
-  /** Upstream's canonical string form. */
+  /** Upstream's canonical string form (computed once per Quantity). */
   toString(): string {
+    return (this.#text ??= this.format_());
+  }
+
+  #text: string | undefined;
+
+  private format_(): string {
     if (this.unscaled === 0n) return '0';
     let format = this.format;
     if (format === 'BinarySI') {
