@@ -29,7 +29,7 @@ import {
   type ManagedFieldsEntry,
 } from './managedfields.ts';
 import { conflictError } from './conflict.ts';
-import { ShapeMemo, shapeKey } from './shape.ts';
+import { ShapeMemo } from './shape.ts';
 import { allowedConflictsFromLastApplied, buildLastApplied, hasLastApplied, setLastApplied } from './lastapplied.ts';
 
 export { conflictError } from './conflict.ts';
@@ -376,14 +376,14 @@ function deepFreeze<T>(v: T): T {
  * shape only; the entry itself (time) is built per write.
  */
 function createEntries(view: JsonMap, manager: string, ctx: Context): Json | undefined {
-  const key = `${ctx.key}|${shapeKey(view, ctx.schema)}`;
-  let fields = createFields.get(key);
+  const key = createFields.key(view, ctx.schema, ctx.key);
+  let fields = key === undefined ? undefined : createFields.get(key);
   if (fields === undefined) {
     const entries = encodeManagedFields(updateOwnership(emptyObject(ctx), view, emptyManaged(), manager, ctx));
     if (entries === undefined) fields = null;
     else if (entries.length === 1 && entries[0]!.operation === 'Update') fields = deepFreeze(entries[0]!.fieldsV1 as Json);
     else return entries as unknown as Json; // not the shape of a plain create: not remembered
-    createFields.set(key, fields);
+    if (key !== undefined) createFields.set(key, fields);
   }
   if (fields === null) return undefined;
   const e: JsonMap = { manager: manager || 'unknown', operation: 'Update', apiVersion: ctx.apiVersion, time: ctx.now, fieldsType: 'FieldsV1', fieldsV1: fields };

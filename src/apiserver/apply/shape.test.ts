@@ -2,10 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../api/types.ts';
 import { ssaSchemaForKind } from './schema.ts';
-import { shapeKey, ShapeMemo } from './shape.ts';
+import { ShapeMemo } from './shape.ts';
 import { updateManagedFields } from './index.ts';
 
 const pods = ssaSchemaForKind('', 'Pod');
+const memo = new ShapeMemo<number>();
+const shapeKey = (o: never, s: typeof pods) => memo.key(o, s);
 
 function pod(name: string, containers: Record<string, unknown>[], extra: Record<string, unknown> = {}): KubeObject {
   return {
@@ -28,6 +30,24 @@ test('shape keys: values do not matter, keys, kinds and list-element identities 
   const fullMap = pod('a', [{ name: 'main', image: 'nginx:1', ports: [{ containerPort: 80 }] }], { nodeSelector: { x: 'y' } });
   const keys = [a, otherName, otherPort, nullImage, noPorts, emptyMap, fullMap].map((o) => shapeKey(o as never, pods));
   assert.equal(new Set(keys).size, keys.length);
+});
+
+test('shape keys: list elements are told apart exactly by their path elements', () => {
+  const key = (containers: Record<string, unknown>[], extra: Record<string, unknown> = {}) => shapeKey(pod('a', containers, extra) as never, pods);
+  const port = (p: Record<string, unknown>) => key([{ name: 'main', ports: [p] }]);
+  assert.notEqual(port({ containerPort: 80, protocol: 'TCP' }), port({ containerPort: 80, protocol: 'UDP' }));
+  assert.notEqual(port({ containerPort: 80 }), port({ containerPort: '80' }));
+  // an element without any key field, or a null one, makes the list one atomic leaf
+  const unkeyed = key([{ name: 'main', env: [{ value: 'x' }] }]);
+  assert.notEqual(unkeyed, key([{ name: 'main', env: [{ name: 'A', value: 'x' }] }]));
+  assert.equal(unkeyed, key([{ name: 'main', env: [{ value: 'y' }, { name: 'B' }] }]));
+  assert.equal(key([null as never]), key([{ name: 'x' }, 'y' as never]));
+  // set elements by value; duplicates and order count
+  const fin = (f: unknown[]) => shapeKey({ ...pod('a', []), metadata: { name: 'a', finalizers: f } } as never, pods);
+  const sets = [fin(['a', 'b']), fin(['a', 'c']), fin(['b', 'a']), fin(['a', 'a', 'b']), fin([1, 'b']), fin(['1', 'b'])];
+  assert.equal(new Set(sets).size, sets.length);
+  assert.equal(fin(['a', 'b']), fin(['a', 'b']));
+  assert.equal(fin([{ x: 1 }]), fin([null]));
 });
 
 test('ShapeMemo stays bounded', () => {
@@ -88,4 +108,19 @@ test('core/v1 Events: one shape whatever the involvedObject holds, unless it equ
   assert.deepEqual(fieldsOf(b), fa);
   assert.ok('f:involvedObject' in fa);
   assert.ok(!('f:involvedObject' in fieldsOf(zero)));
+});
+
+test('an object with more distinct names than a key can hold gets no key; its create is computed directly', () => {
+  const labels: Record<string, string> = {};
+  for (let i = 0; i < 70_000; i++) labels[`l${i}`] = 'x';
+  const big = { ...pod('big', [{ name: 'main', image: 'x' }]), metadata: { name: 'big', labels } } as KubeObject;
+  const own = new ShapeMemo<number>();
+  assert.equal(own.key(big as never, pods), undefined);
+  // the memo forgets its table (and every key made with it) and keys ordinary objects again
+  const k1 = own.key(pod('a', [{ name: 'main' }]) as never, pods);
+  assert.ok(k1);
+  assert.equal(own.key(pod('b', [{ name: 'main' }]) as never, pods), k1);
+  const entries = created(big) as any[];
+  const set = entries[0].fieldsV1['f:metadata']['f:labels'];
+  assert.ok(set['f:l0'] && set['f:l69999']);
 });
