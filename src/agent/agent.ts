@@ -26,7 +26,7 @@ import { SharedInformerFactory } from '../client/factory.ts';
 import { EventRecorder } from '../client/events.ts';
 import { realClock, type Clock } from '../client/clock.ts';
 import { agentPaths } from './paths.ts';
-import { NodeHeartbeat, readHostFacts } from './node.ts';
+import { NodeHeartbeat, agentMadeInterface, readHostFacts } from './node.ts';
 import { Launcher } from './launcher.ts';
 import { CniNetwork } from './network/cni.ts';
 import { OciRuntime } from './runtime/oci.ts';
@@ -138,7 +138,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   const images = new LocalImageStore({ root: paths.images, log: log.child('images'), clock });
   await importArchives(images, paths.imageImports, log);
 
-  const facts = await readHostFacts({ dataDir: opts.dataDir, nodeIP: config.nodeIP, skipInterface: (n) => n === config.bridge || n.startsWith('veth') || n.startsWith('skiff') });
+  const facts = await readHostFacts({ dataDir: opts.dataDir, nodeIP: config.nodeIP, skipInterface: agentMadeInterface(config.bridge) });
   const allocatable = { cpu: String(facts.cpus), memory: String(facts.memoryBytes), 'ephemeral-storage': String(facts.ephemeralStorageBytes) };
   const informers = new SharedInformerFactory({ client, log: log.child('informers'), clock });
   const source = new ApiPodInputSource({ client, services: informers.informer('', 'v1', 'services') });

@@ -197,6 +197,16 @@ export function pickInternalIP(ifaces: NodeJS.Dict<os.NetworkInterfaceInfo[]>, s
   return '127.0.0.1';
 }
 
+/** Interfaces an agent with this bridge made itself (never the node's address). Pure. */
+export function agentMadeInterface(bridge: string): (name: string) => boolean {
+  return (n) => n === bridge || n.startsWith('veth') || n.startsWith('skiff');
+}
+
+/** The address the agent reports as InternalIP (and serves on) when none is given. */
+export function defaultNodeIP(bridge: string): string {
+  return pickInternalIP(os.networkInterfaces(), agentMadeInterface(bridge));
+}
+
 async function readTrim(file: string): Promise<string> {
   try {
     return (await readFile(file, 'utf8')).trim();

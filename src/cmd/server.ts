@@ -81,6 +81,12 @@ export async function runServer(args: string[]): Promise<void> {
     onError: (err) => log.error('datastore background error', { error: String(err) }),
   });
   const agentConfig = flags['disable-agent'] ? undefined : agentConfigFromFlags(flags);
+  if (agentConfig && !agentConfig.nodeIP) {
+    // The local agent serves kubectl logs/exec/port-forward with the server's certificate, dialled
+    // at the node's InternalIP: fix that address now so the certificate names it.
+    const { defaultNodeIP } = await import('../agent/node.ts');
+    agentConfig.nodeIP = defaultNodeIP(agentConfig.bridge);
+  }
   // The serving certificate also serves the local agent's streaming port, so it names the node IP too.
   const sans = [...((flags['tls-san'] as string[] | undefined) ?? []), ...(agentConfig?.nodeIP ? [agentConfig.nodeIP] : [])];
   const pki = await ensurePkiIsolated(path.join(dataDir, 'tls'), { hosts: sans });

@@ -29,6 +29,8 @@ export interface Cluster {
 export interface AgentOptions {
   /** Third octet of the pod CIDR 10.77.<n>.0/24, and the suffix of the bridge and cgroup names. */
   index: number;
+  /** --node-ip (default 127.0.0.1); null: none, the agent picks the machine's address as a user's would. */
+  nodeIP?: string | null;
 }
 
 export interface StartOptions {
@@ -43,7 +45,7 @@ export interface StartOptions {
 export function agentArgs(a: AgentOptions): string[] {
   return [
     '--node-name', `e2e-node-${a.index}`,
-    '--node-ip', '127.0.0.1',
+    ...(a.nodeIP === null ? [] : ['--node-ip', a.nodeIP ?? '127.0.0.1']),
     '--agent-port', '0',
     '--pod-cidr', `10.77.${a.index}.0/24`,
     '--bridge', `skiffe2e${a.index}`,
