@@ -471,4 +471,11 @@ test('warm sandboxes: made ahead and unlisted; a pod takes one (its hostname, cg
   assert.notEqual(host.id, env.net.setUps[1]);
   await rt.removePodSandbox(host.id);
   await rt.removePodSandbox(sb.id);
+
+  // a restarted runtime replaces the earlier run's warm sandbox (its network settings may differ)
+  const again = new OciRuntime({ root: path.join(env.root, 'runtime'), network: env.net, cgroupRoot: env.cgroupRoot, log: silentLogger, warmSandboxes: 1 });
+  t.after(() => again.close());
+  await again.listPodSandboxes();
+  assert.ok(env.net.tearDowns.includes(env.net.setUps[1]!), 'the old warm sandbox was torn down');
+  await waitFor(async () => env.net.setUps.length === 3);
 });

@@ -151,8 +151,9 @@ export class OciRuntime implements Runtime {
       if (did !== 'ok') this.log.info('host cgroups prepared', { action: did });
       this.nofile = await hostNofileLimit();
       await this.store.load();
-      // warm sandboxes left half-made (a crash while preparing one) are removed
-      for (const rec of this.store.allSandboxes().filter((r) => r.warm && !r.networkUp)) await this.cleanupSandbox(rec).catch(() => undefined);
+      // warm sandboxes of an earlier run are removed, not reused: the pod network's settings (bridge,
+      // pod CIDR) may have changed since, and a crash may have left one half-made
+      for (const rec of this.store.allSandboxes().filter((r) => r.warm)) await this.cleanupSandbox(rec).catch(() => undefined);
       this.refillWarm();
     })();
     return this.ready;
@@ -285,8 +286,8 @@ export class OciRuntime implements Runtime {
   // and without hostNetwork takes one: its hostname is set in the UTS namespace, its cgroup made,
   // its files written, and unshare + CNI ADD are off its start. The pool is refilled one sandbox
   // at a time once no sandbox was asked for in the last REFILL_QUIET_MS, so refills do not
-  // compete with a burst of pod starts. Warm sandboxes are records on disk like any other: an
-  // agent restart keeps them, reset-node removes them.
+  // compete with a burst of pod starts. Warm sandboxes are records on disk like any other, so
+  // reset-node removes them; a restarted agent removes the earlier run's and makes new ones.
 
   /** Take a warm sandbox for `config` if one fits (synchronous: two pods never get the same). */
   private takeWarm(config: PodSandboxConfig): SandboxRecord | undefined {
