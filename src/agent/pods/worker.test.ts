@@ -414,3 +414,21 @@ test('worker: a pod waiting for its image pull does not hold a start slot', asyn
   await settle(h);
   assert.equal(h.workers.lastStatus('uid-a')?.phase, 'Running');
 });
+
+test('worker: a pod first seen with a terminal phase in the API is not run again, and nothing of it keeps running', async (t) => {
+  const h = await harness(t);
+  const done = pod({ restartPolicy: 'Never' }, { name: 'finished', uid: 'uid-done' });
+  done.status = { ...done.status, phase: 'Succeeded' };
+  h.workers.update(done);
+  const failed = pod({ restartPolicy: 'OnFailure' }, { name: 'failed', uid: 'uid-failed' });
+  failed.status = { ...failed.status, phase: 'Failed' };
+  // a container of it still runs (the agent was restarted before it stopped it)
+  const sb = await h.rt.runPodSandbox({ podUid: 'uid-failed', name: 'failed', namespace: 'default', attempt: 0, hostname: 'failed', hostNetwork: false, dns: { servers: [], searches: [], options: [] }, hostAliases: [], portMappings: [], cgroupParent: '/x', labels: {}, annotations: {} });
+  const id = await h.rt.createContainer(sb.id, { name: 'app', attempt: 0, imageId: 'i', logPath: '/dev/null', labels: {}, annotations: {} } as unknown as Parameters<FakeRuntime['createContainer']>[1]);
+  await h.rt.startContainer(id);
+  h.workers.update(failed);
+  await settle(h);
+  assert.equal(h.rt.latest('uid-done', 'app'), undefined, 'nothing started for the Succeeded pod');
+  assert.equal((await h.rt.containerStatus(id))?.state, 'exited', 'the leftover container was stopped');
+  assert.equal(h.statuses.length, 0, 'the API status is left as it is');
+});

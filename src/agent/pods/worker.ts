@@ -120,6 +120,8 @@ interface PodState {
   order: number;
   /** Gives back the runtime slot this pod's sync holds, if it holds one. */
   releaseSlot?: () => void;
+  /** First seen with a terminal phase (Succeeded/Failed) in the API: it never runs again here. */
+  terminalOnArrival: boolean;
 }
 
 const DEFAULT_GRACE_SECONDS = 30;
@@ -160,7 +162,7 @@ export class PodWorkers {
     const uid = pod.metadata.uid!;
     let st = this.pods.get(uid);
     if (!st) {
-      st = { uid, pod, running: false, dirty: false, terminating: false, terminated: false, deletionConfirmed: false, cleanedUp: false, forgotten: false, reasons: new Map(), errorBackoffMs: 1000, termMessages: new Map(), order: this.arrivals++ };
+      st = { uid, pod, running: false, dirty: false, terminating: false, terminated: false, deletionConfirmed: false, cleanedUp: false, forgotten: false, reasons: new Map(), errorBackoffMs: 1000, termMessages: new Map(), order: this.arrivals++, terminalOnArrival: pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed' };
       this.pods.set(uid, st);
     }
     st.pending = pod;
@@ -302,6 +304,15 @@ export class PodWorkers {
     if (pod.metadata.deletionTimestamp || st.forgotten) st.terminating = true;
     if (st.terminating) return this.syncTerminating(st);
     if (st.terminated) return; // terminal phase reached: nothing runs again
+    if (st.terminalOnArrival) {
+      // As the kubelet's pod workers: a pod whose API phase is already terminal when this agent
+      // first sees it (an agent restart, a wiped node) is not started again; whatever of it still
+      // runs is stopped, and its status stays as the API has it.
+      st.terminalOnArrival = false;
+      st.terminated = true;
+      await this.killPod(pod, await this.observe(st.uid), undefined);
+      return;
+    }
 
     let observed = await this.observe(st.uid);
     const now = this.o.clock.now();
