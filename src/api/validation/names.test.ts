@@ -93,3 +93,17 @@ test('field errors render like upstream ErrorBody', () => {
   assert.deepEqual(dedupe([r, r, required('b')]).map(causeString), ['a: Required value', 'b: Required value']);
   assert.deepEqual(Object.keys(r).sort(), ['field', 'message', 'reason']);
 });
+
+test('remembered valid names: repeated checks give the same answers, errors are never remembered', () => {
+  for (let round = 0; round < 2; round++) {
+    assert.deepEqual(isQualifiedName('app.kubernetes.io/name'), []);
+    assert.deepEqual(isValidLabelValue('stable'), []);
+    assert.equal(isQualifiedName('bad key!').length, 1);
+    assert.equal(isValidLabelValue('x'.repeat(64)).length, 1);
+    assert.equal(isValidLabelValue('é'.repeat(32)).length, 2); // 64 bytes in 32 characters, and not [A-Za-z0-9]
+    assert.deepEqual(isDNS1123Label('a'.repeat(63)), []);
+    assert.equal(isDNS1123Label('a'.repeat(64)).length, 1);
+    assert.deepEqual(isDNS1123Subdomain('a.b'), []);
+    assert.equal(isDNS1123Label('a.b').length, 1);
+  }
+});

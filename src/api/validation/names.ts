@@ -74,9 +74,44 @@ function blen(s: string): number {
   return Buffer.byteLength(s, 'utf8');
 }
 
+/** blen(s) > max, counting bytes only when the length alone cannot tell (≤ 3 bytes per unit). */
+function longerThan(s: string, max: number): boolean {
+  if (s.length > max) return true;
+  if (s.length * 3 <= max) return false;
+  return blen(s) > max;
+}
+
+/**
+ * Strings known to pass a check, per check: the same label keys, annotation keys, container and
+ * port names come with every object of a template. A memo of pure functions, each bounded
+ * (cleared when full); only valid strings are remembered, so errors are always worded afresh.
+ */
+class KnownValid {
+  private readonly set = new Set<string>();
+  has(s: string): boolean {
+    return this.set.has(s);
+  }
+  add(s: string, errs: readonly string[]): void {
+    if (errs.length > 0) return;
+    if (this.set.size >= 4096) this.set.clear();
+    this.set.add(s);
+  }
+}
+const validDNS1123Label = new KnownValid();
+const validDNS1123Subdomain = new KnownValid();
+const validQualifiedName = new KnownValid();
+const validLabelValue = new KnownValid();
+
 export function isDNS1123Label(value: string): string[] {
+  if (validDNS1123Label.has(value)) return [];
+  const errs = isDNS1123LabelUncached(value);
+  validDNS1123Label.add(value, errs);
+  return errs;
+}
+
+function isDNS1123LabelUncached(value: string): string[] {
   const errs: string[] = [];
-  if (blen(value) > DNS1123_LABEL_MAX_LENGTH) errs.push(maxLenError(DNS1123_LABEL_MAX_LENGTH));
+  if (longerThan(value, DNS1123_LABEL_MAX_LENGTH)) errs.push(maxLenError(DNS1123_LABEL_MAX_LENGTH));
   if (!dns1123LabelRe.test(value)) {
     if (dns1123SubdomainRe.test(value)) errs.push('must not contain dots');
     else errs.push(regexError(dns1123LabelErrMsg, dns1123LabelFmt, 'my-name', '123-abc'));
@@ -85,21 +120,35 @@ export function isDNS1123Label(value: string): string[] {
 }
 
 export function isDNS1123Subdomain(value: string): string[] {
+  if (validDNS1123Subdomain.has(value)) return [];
+  const errs = isDNS1123SubdomainUncached(value);
+  validDNS1123Subdomain.add(value, errs);
+  return errs;
+}
+
+function isDNS1123SubdomainUncached(value: string): string[] {
   const errs: string[] = [];
-  if (blen(value) > DNS1123_SUBDOMAIN_MAX_LENGTH) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX_LENGTH));
+  if (longerThan(value, DNS1123_SUBDOMAIN_MAX_LENGTH)) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX_LENGTH));
   if (!dns1123SubdomainRe.test(value)) errs.push(regexError(dns1123SubdomainErrMsg, dns1123SubdomainFmt, 'example.com'));
   return errs;
 }
 
 export function isDNS1035Label(value: string): string[] {
   const errs: string[] = [];
-  if (blen(value) > 63) errs.push(maxLenError(63));
+  if (longerThan(value, 63)) errs.push(maxLenError(63));
   if (!dns1035LabelRe.test(value)) errs.push(regexError(dns1035LabelErrMsg, dns1035LabelFmt, 'my-name', 'abc-123'));
   return errs;
 }
 
 /** Label keys, annotation keys, finalizers: `[prefix/]name`. */
 export function isQualifiedName(value: string): string[] {
+  if (validQualifiedName.has(value)) return [];
+  const errs = isQualifiedNameUncached(value);
+  validQualifiedName.add(value, errs);
+  return errs;
+}
+
+function isQualifiedNameUncached(value: string): string[] {
   const errs: string[] = [];
   const parts = value.split('/');
   let name: string;
@@ -117,7 +166,7 @@ export function isQualifiedName(value: string): string[] {
     ];
   }
   if (name.length === 0) errs.push(`name part ${emptyError()}`);
-  else if (blen(name) > qualifiedNameMaxLength) errs.push(`name part ${maxLenError(qualifiedNameMaxLength)}`);
+  else if (longerThan(name, qualifiedNameMaxLength)) errs.push(`name part ${maxLenError(qualifiedNameMaxLength)}`);
   if (!qualifiedNameRe.test(name)) {
     errs.push(`name part ${regexError(qualifiedNameErrMsg, qualifiedNameFmt, 'MyName', 'my.name', '123-abc')}`);
   }
@@ -125,8 +174,15 @@ export function isQualifiedName(value: string): string[] {
 }
 
 export function isValidLabelValue(value: string): string[] {
+  if (validLabelValue.has(value)) return [];
+  const errs = isValidLabelValueUncached(value);
+  validLabelValue.add(value, errs);
+  return errs;
+}
+
+function isValidLabelValueUncached(value: string): string[] {
   const errs: string[] = [];
-  if (blen(value) > LABEL_VALUE_MAX_LENGTH) errs.push(maxLenError(LABEL_VALUE_MAX_LENGTH));
+  if (longerThan(value, LABEL_VALUE_MAX_LENGTH)) errs.push(maxLenError(LABEL_VALUE_MAX_LENGTH));
   if (!labelValueRe.test(value)) errs.push(regexError(labelValueErrMsg, labelValueFmt, 'MyValue', 'my_value', '12345'));
   return errs;
 }
@@ -140,7 +196,7 @@ function hasChDirPrefix(value: string): string[] {
 
 export function isConfigMapKey(value: string): string[] {
   const errs: string[] = [];
-  if (blen(value) > DNS1123_SUBDOMAIN_MAX_LENGTH) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX_LENGTH));
+  if (longerThan(value, DNS1123_SUBDOMAIN_MAX_LENGTH)) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX_LENGTH));
   if (!configMapKeyRe.test(value)) errs.push(regexError(configMapKeyErrMsg, configMapKeyFmt, 'key.name', 'KEY_NAME', 'key-name'));
   errs.push(...hasChDirPrefix(value));
   return errs;

@@ -52,9 +52,20 @@ export function parseIdentifier(id: string): ManagerInfo {
 
 /** RFC 3339 at whole seconds in UTC, as metav1.Time is written. */
 export function formatTime(d: Date): string {
+  const sec = Math.floor(d.getTime() / 1000);
+  if (sec === lastSecond) return lastText; // writes come many to a second
   const iso = d.toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ (or ±YYYYYY-… outside years 0–9999)
-  return iso.endsWith('Z') && iso[iso.length - 5] === '.' ? `${iso.slice(0, -5)}Z` : iso.replace(/\.\d+Z$/, 'Z');
+  const text = iso.endsWith('Z') && iso[iso.length - 5] === '.' ? `${iso.slice(0, -5)}Z` : iso.replace(/\.\d+Z$/, 'Z');
+  if (Number.isFinite(sec)) {
+    lastSecond = sec;
+    lastText = text;
+  }
+  return text;
 }
+
+/** The last second formatTime wrote (a memo of a pure function). */
+let lastSecond = Number.NaN;
+let lastText = '';
 
 function normalizeTime(t: unknown): string | undefined {
   if (typeof t !== 'string' || t === '') return undefined;

@@ -52,9 +52,17 @@ export type Mutator = (current: KubeObject) => KubeObject | Promise<KubeObject>;
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 
 export function rfc3339(d: Date): string {
+  const sec = Math.floor(d.getTime() / 1000);
+  if (sec === lastSecond) return lastText; // creates come many to a second
   const iso = d.toISOString(); // …THH:MM:SS.sssZ
-  return iso.slice(0, -5) + 'Z';
+  lastSecond = sec;
+  lastText = iso.slice(0, -5) + 'Z';
+  return lastText;
 }
+
+/** The last second rfc3339 wrote (a memo of a pure function). */
+let lastSecond = Number.NaN;
+let lastText = '';
 
 function randomSuffix(n = 5): string {
   let s = '';
