@@ -177,6 +177,41 @@ spec:
   await kubectlOk(c(), ['delete', 'pod', 'ttyattach', '--wait=true']);
 });
 
+test('kubectl exec -it: the shell sees the client terminal size and answers keystrokes', async () => {
+  await apply(`
+apiVersion: v1
+kind: Pod
+metadata: {name: ttyexec}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - {name: main, image: IMAGE, command: [sleep, '3600']}
+`);
+  await waitFor('pod/ttyexec', 'condition=Ready');
+  const cmd = [KUBECTL, '--kubeconfig', c().kubeconfig, '--cache-dir', path.join(c().dataDir, 'kubectl-cache'), 'exec', '-it', 'ttyexec', '--', 'sh'];
+  const child = spawn('script', ['-qec', `stty rows 23 cols 81; ${cmd.join(' ')}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const until = async (re: RegExp) => {
+    const deadline = Date.now() + 30_000;
+    while (!re.test(out)) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no ${re} in the exec output: ${JSON.stringify(out)}`);
+      await new Promise((r) => setTimeout(r, 50)); // polling a condition with a deadline
+    }
+  };
+  try {
+    child.stdin.write('echo sum=$((40+2)); i=0; while [ "$(stty size)" != "23 81" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; echo size=$(stty size)\r');
+    await until(/sum=42\r\nsize=23 81\r\n/);
+    child.stdin.write('exit 3\r');
+    assert.equal(await exited, 3, out);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+  await kubectlOk(c(), ['delete', 'pod', 'ttyexec', '--wait=true']);
+});
+
 test('init containers run in order and feed an emptyDir', async () => {
   await apply(`
 apiVersion: v1

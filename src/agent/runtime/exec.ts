@@ -4,7 +4,7 @@
 // output follows the container's CRI log file (conmon owns the container's stdio); attach stdin
 // goes through attach.ts (socat to conmon's SOCK_SEQPACKET attach socket).
 
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -67,6 +67,7 @@ export async function execInContainer(t: ExecTarget, o: ExecOptions): Promise<Ex
   if (o.signal?.aborted) onAbort();
   else o.signal?.addEventListener('abort', onAbort, { once: true });
 
+  if (o.tty && o.resize && child.pid !== undefined) void forwardExecResizes(child.pid, o.resize).catch(() => undefined);
   child.stdin.on('error', () => { /* the process may exit without reading its stdin */ });
   if (o.stdin) o.stdin.pipe(child.stdin);
   else if (!o.tty) child.stdin.end();
@@ -89,6 +90,33 @@ export async function execInContainer(t: ExecTarget, o: ExecOptions): Promise<Ex
     child.stdin.destroy();
     await fsp.rm(procFile, { force: true });
     await fsp.rm(pidFile, { force: true });
+  }
+}
+
+/**
+ * Terminal sizes for a tty exec: `script` gives the runtime a pseudo-terminal on the host; its
+ * size is set there (`stty -F`), and the runtime, which gets SIGWINCH as that terminal's
+ * foreground, passes it on to the container's terminal. Sizes that arrive before the terminal
+ * exists wait for it; a burst collapses to the latest.
+ */
+async function forwardExecResizes(scriptPid: number, sizes: AsyncIterable<{ width: number; height: number }>): Promise<void> {
+  let pts: string | undefined;
+  const findPts = async (): Promise<string | undefined> => {
+    for (let i = 0; i < 100 && !pts; i++) {
+      const kids = await fsp.readFile(`/proc/${scriptPid}/task/${scriptPid}/children`, 'utf8').catch(() => undefined);
+      if (kids === undefined) return undefined; // script is gone
+      const first = kids.trim().split(/\s+/)[0];
+      const link = first ? await fsp.readlink(`/proc/${first}/fd/0`).catch(() => '') : '';
+      if (/^\/dev\/pts\/\d+$/.test(link)) pts = link;
+      else await new Promise((r) => setTimeout(r, 10));
+    }
+    return pts;
+  };
+  for await (const { width, height } of sizes) {
+    if (!(width > 0 && height > 0)) continue;
+    const dev = await findPts();
+    if (!dev) return;
+    await new Promise<void>((resolve) => execFile('stty', ['-F', dev, 'rows', String(height), 'cols', String(width)], () => resolve()));
   }
 }
 

@@ -264,6 +264,18 @@ test('two containers of a pod share hostname, UTS, IPC and /dev/shm; exec return
   assert.equal(tr.exitCode, 0);
   assert.match(tgot, /\/dev\/pts\/\d+/);
 
+  // a tty exec follows the client's terminal size
+  const sout = new PassThrough();
+  let sgot = '';
+  sout.on('data', (d: Buffer) => { sgot += d.toString(); });
+  async function* sizes() {
+    yield { width: 91, height: 27 };
+  }
+  const script = 'i=0; while [ "$(stty size)" != "27 91" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done; stty size';
+  const sized = await env.rt.exec(a, { cmd: ['sh', '-c', script], tty: true, stdout: sout, resize: sizes() });
+  assert.equal(sized.exitCode, 0);
+  assert.match(sgot, /^27 91\r?$/m);
+
   // abort kills the exec'd process
   const ac = new AbortController();
   const slow = env.rt.exec(a, { cmd: ['sleep', '30'], tty: false, signal: ac.signal });
