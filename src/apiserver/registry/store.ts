@@ -15,6 +15,7 @@ import { storageKey, storagePrefix } from '../../api/resources.ts';
 import type { WatchCache, ListResult, WatchOpts } from '../watchcache/cache.ts';
 import { deleteGracePeriod, prepareForCreate, prepareForUpdate } from './strategy.ts';
 import { updateManagedFields } from '../apply/index.ts';
+import { storedJson } from './stored-json.ts';
 
 export interface Clock {
   now(): Date;
@@ -80,7 +81,7 @@ export function decodeStored(kv: KeyValue): KubeObject {
 function encodeStored(obj: KubeObject): string {
   const rv = obj.metadata.resourceVersion;
   delete obj.metadata.resourceVersion;
-  const s = JSON.stringify(obj);
+  const s = storedJson(obj);
   if (rv !== undefined) obj.metadata.resourceVersion = rv;
   return s;
 }
