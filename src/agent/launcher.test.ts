@@ -91,3 +91,11 @@ const l = new Launcher(); await l.run('true', []); console.log((l as any).dir);`
   while (existsSync(dir) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   assert.equal(existsSync(dir), false);
 });
+
+test('a launcher that never runs anything leaves no directory behind', async () => {
+  const l = new Launcher();
+  const dir = (l as unknown as { dir: string }).dir;
+  assert.equal(existsSync(dir), false);
+  await l.close();
+  assert.equal(existsSync(dir), false);
+});

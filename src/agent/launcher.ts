@@ -21,7 +21,8 @@
 // ```
 
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -117,7 +118,8 @@ export class Launcher {
   /** `tmpDir`: where the per-program files go (default: /dev/shm when writable, else the OS temp dir). */
   constructor(opts: { tmpDir?: string } = {}) {
     const parent = opts.tmpDir ?? (existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir());
-    this.dir = mkdtempSync(path.join(parent, 'skiff-launch-'));
+    // made when the helper starts (a launcher that never runs anything leaves nothing behind)
+    this.dir = path.join(parent, `skiff-launch-${process.pid}-${randomBytes(6).toString('hex')}`);
   }
 
   /** Run a program to completion. Resolves with its status and output (non-zero is not an error). */
@@ -162,7 +164,7 @@ export class Launcher {
 
   private ensureHelper(): Helper {
     if (this.helper) return this.helper;
-    mkdirSync(this.dir, { recursive: true });
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const h = spawn('/bin/sh', ['-s'], { stdio: ['pipe', 'pipe', 'ignore'], detached: true, env: process.env }) as Helper;
     this.helper = h;
     // the shell removes the temp directory when it ends with its input (the agent closed it or died)
