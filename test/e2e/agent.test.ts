@@ -202,7 +202,8 @@ spec:
     }
   };
   try {
-    child.stdin.write('echo sum=$((40+2)); i=0; while [ "$(stty size)" != "23 81" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; echo size=$(stty size)\r');
+    // the size may reach the shell just after it starts (stty fails while it is still 0x0)
+    child.stdin.write('echo sum=$((40+2)); i=0; while [ "$(stty size 2>/dev/null)" != "23 81" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; echo size=$(stty size)\r');
     await until(/sum=42\r\nsize=23 81\r\n/);
     child.stdin.write('exit 3\r');
     assert.equal(await exited, 3, out);

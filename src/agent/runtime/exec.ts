@@ -67,7 +67,7 @@ export async function execInContainer(t: ExecTarget, o: ExecOptions): Promise<Ex
   if (o.signal?.aborted) onAbort();
   else o.signal?.addEventListener('abort', onAbort, { once: true });
 
-  if (o.tty && o.resize && child.pid !== undefined) void forwardExecResizes(child.pid, o.resize).catch(() => undefined);
+  if (o.tty && o.resize) void forwardExecResizes(pidFile, o.resize).catch(() => undefined);
   child.stdin.on('error', () => { /* the process may exit without reading its stdin */ });
   if (o.stdin) o.stdin.pipe(child.stdin);
   else if (!o.tty) child.stdin.end();
@@ -94,27 +94,24 @@ export async function execInContainer(t: ExecTarget, o: ExecOptions): Promise<Ex
 }
 
 /**
- * Terminal sizes for a tty exec: `script` gives the runtime a pseudo-terminal on the host; its
- * size is set there (`stty -F`), and the runtime, which gets SIGWINCH as that terminal's
- * foreground, passes it on to the container's terminal. Sizes that arrive before the terminal
- * exists wait for it; a burst collapses to the latest.
+ * Terminal sizes for a tty exec, set on the exec'd process's own terminal: its fd 0, reached from
+ * the host through /proc/<pid>/fd/0 once the runtime wrote its pid file, and resized with
+ * `stty -F` (the process gets SIGWINCH from the kernel). Sizes that arrive before the process
+ * exists wait for it.
  */
-async function forwardExecResizes(scriptPid: number, sizes: AsyncIterable<{ width: number; height: number }>): Promise<void> {
-  let pts: string | undefined;
-  const findPts = async (): Promise<string | undefined> => {
-    for (let i = 0; i < 100 && !pts; i++) {
-      const kids = await fsp.readFile(`/proc/${scriptPid}/task/${scriptPid}/children`, 'utf8').catch(() => undefined);
-      if (kids === undefined) return undefined; // script is gone
-      const first = kids.trim().split(/\s+/)[0];
-      const link = first ? await fsp.readlink(`/proc/${first}/fd/0`).catch(() => '') : '';
-      if (/^\/dev\/pts\/\d+$/.test(link)) pts = link;
-      else await new Promise((r) => setTimeout(r, 10));
+async function forwardExecResizes(pidFile: string, sizes: AsyncIterable<{ width: number; height: number }>): Promise<void> {
+  let tty: string | undefined;
+  const findTty = async (): Promise<string | undefined> => {
+    for (let i = 0; i < 200 && !tty; i++) {
+      const pid = Number((await fsp.readFile(pidFile, 'utf8').catch(() => '')).trim());
+      if (pid > 0) tty = `/proc/${pid}/fd/0`;
+      else await new Promise((r) => setTimeout(r, 25));
     }
-    return pts;
+    return tty;
   };
   for await (const { width, height } of sizes) {
     if (!(width > 0 && height > 0)) continue;
-    const dev = await findPts();
+    const dev = await findTty();
     if (!dev) return;
     await new Promise<void>((resolve) => execFile('stty', ['-F', dev, 'rows', String(height), 'cols', String(width)], () => resolve()));
   }

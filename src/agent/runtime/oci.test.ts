@@ -271,7 +271,7 @@ test('two containers of a pod share hostname, UTS, IPC and /dev/shm; exec return
   async function* sizes() {
     yield { width: 91, height: 27 };
   }
-  const script = 'i=0; while [ "$(stty size)" != "27 91" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done; stty size';
+  const script = 'i=0; while [ "$(stty size 2>/dev/null)" != "27 91" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done; stty size';
   const sized = await env.rt.exec(a, { cmd: ['sh', '-c', script], tty: true, stdout: sout, resize: sizes() });
   assert.equal(sized.exitCode, 0);
   assert.match(sgot, /^27 91\r?$/m);
