@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { writeOciArchive } from '../../src/agent/images/testimage.ts';
 import type { Cleanup } from './cleanup.ts';
 import { credentialsFromKubeconfig, KubeClient, type Credentials } from './client.ts';
-import { ROOT } from './server.ts';
+import { ROOT, stopChild } from './server.ts';
 
 const SKIFF = path.join(ROOT, 'bin/skiff');
 const START_TIMEOUT_MS = 90_000;
@@ -138,16 +138,7 @@ function startChild(label: string, entry: string | undefined, args: string[], en
       });
     },
     async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) {
-        proc.kill('SIGTERM');
-        let timer: NodeJS.Timeout | undefined;
-        const late = await Promise.race([exited.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), STOP_GRACE_MS)))]);
-        clearTimeout(timer);
-        if (late) {
-          proc.kill('SIGKILL');
-          await exited;
-        }
-      }
+      await stopChild(proc, exited, STOP_GRACE_MS);
       if (proc.pid !== undefined) cleanup.untrackPid(proc.pid);
     },
   };

@@ -3,7 +3,7 @@
 // sends SIGTERM to exactly the PID it started (bin/skiff execs node, so that PID is the server
 // itself), SIGKILLs after a grace period, and removes the data dir.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -15,6 +15,19 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 const SKIFF = path.join(ROOT, 'bin/skiff');
 const START_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 10_000;
+
+/** SIGTERM a child we started, SIGKILL it when it has not exited within `graceMs`; resolves once it is gone. */
+export async function stopChild(proc: ChildProcess, exited: Promise<void>, graceMs: number): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  proc.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const late = await Promise.race([exited.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)))]);
+  clearTimeout(timer);
+  if (late) {
+    proc.kill('SIGKILL');
+    await exited;
+  }
+}
 
 export interface SkiffServer {
   pid: number;
@@ -65,16 +78,7 @@ export async function startSkiff(opts: StartSkiffOptions): Promise<SkiffServer> 
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
 
   const stop = opts.cleanup.add(`skiff server ${proc.pid}`, async () => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      proc.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      const late = await Promise.race([exited.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), STOP_GRACE_MS)))]);
-      clearTimeout(timer);
-      if (late) {
-        proc.kill('SIGKILL');
-        await exited;
-      }
-    }
+    await stopChild(proc, exited, STOP_GRACE_MS);
     if (proc.pid !== undefined) opts.cleanup.untrackPid(proc.pid);
     await rm(dataDir, { recursive: true, force: true });
   });

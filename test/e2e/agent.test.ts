@@ -44,6 +44,32 @@ after(async () => {
   }
 });
 
+/**
+ * kubectl in a real terminal of `rows` x `cols` (util-linux `script` gives it one: -t needs a
+ * terminal). `until` polls the output for a pattern with a deadline.
+ */
+function kubectlInTerminal(args: string[], rows: number, cols: number) {
+  const cmd = [KUBECTL, '--kubeconfig', c().kubeconfig, '--cache-dir', path.join(c().dataDir, 'kubectl-cache'), ...args];
+  const child = spawn('script', ['-qec', `stty rows ${rows} cols ${cols}; ${cmd.join(' ')}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    exited,
+    output: () => out,
+    type: (line: string) => child.stdin.write(`${line}\r`),
+    async until(re: RegExp): Promise<void> {
+      const deadline = Date.now() + 30_000;
+      while (!re.test(out)) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no ${re} in the output: ${JSON.stringify(out)}`);
+        await new Promise((r) => setTimeout(r, 50)); // polling a condition with a deadline
+      }
+    },
+    kill: () => { if (child.exitCode === null) child.kill('SIGKILL'); },
+  };
+}
+
 function c(): Cluster {
   assert.ok(cluster, 'cluster started');
   return cluster;
@@ -149,29 +175,16 @@ spec:
   - {name: main, image: IMAGE, stdin: true, tty: true, command: [sh]}
 `);
   await waitFor('pod/ttyattach', 'condition=Ready');
-  // kubectl needs a terminal for -t: util-linux `script` gives it one of 22x77
-  const cmd = [KUBECTL, '--kubeconfig', c().kubeconfig, '--cache-dir', path.join(c().dataDir, 'kubectl-cache'), 'attach', '-it', 'ttyattach', '-c', 'main'];
-  const child = spawn('script', ['-qec', `stty rows 22 cols 77; ${cmd.join(' ')}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const until = async (re: RegExp) => {
-    const deadline = Date.now() + 30_000;
-    while (!re.test(out)) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no ${re} in the attach output: ${JSON.stringify(out)}`);
-      await new Promise((r) => setTimeout(r, 50)); // polling a condition with a deadline
-    }
-  };
+  const term = kubectlInTerminal(['attach', '-it', 'ttyattach', '-c', 'main'], 22, 77);
   try {
-    await until(/If you don't see a command prompt/);
+    await term.until(/If you don't see a command prompt/);
     // kubectl sends size+1, then the size: wait (10 s at most) until the shell sees the last one
-    child.stdin.write('echo sum=$((40+2)); i=0; while [ "$(stty size)" != "22 77" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; echo size=$(stty size)\r');
-    await until(/sum=42\r\nsize=22 77\r\n/);
-    child.stdin.write('exit 0\r');
-    assert.equal(await exited, 0, out);
+    term.type('echo sum=$((40+2)); i=0; while [ "$(stty size)" != "22 77" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; echo size=$(stty size)');
+    await term.until(/sum=42\r\nsize=22 77\r\n/);
+    term.type('exit 0');
+    assert.equal(await term.exited, 0, term.output());
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    term.kill();
   }
   await waitFor('pod/ttyattach', 'jsonpath={.status.phase}=Succeeded');
   await kubectlOk(c(), ['delete', 'pod', 'ttyattach', '--wait=true']);
@@ -188,27 +201,15 @@ spec:
   - {name: main, image: IMAGE, command: [sleep, '3600']}
 `);
   await waitFor('pod/ttyexec', 'condition=Ready');
-  const cmd = [KUBECTL, '--kubeconfig', c().kubeconfig, '--cache-dir', path.join(c().dataDir, 'kubectl-cache'), 'exec', '-it', 'ttyexec', '--', 'sh'];
-  const child = spawn('script', ['-qec', `stty rows 23 cols 81; ${cmd.join(' ')}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const until = async (re: RegExp) => {
-    const deadline = Date.now() + 30_000;
-    while (!re.test(out)) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no ${re} in the exec output: ${JSON.stringify(out)}`);
-      await new Promise((r) => setTimeout(r, 50)); // polling a condition with a deadline
-    }
-  };
+  const term = kubectlInTerminal(['exec', '-it', 'ttyexec', '--', 'sh'], 23, 81);
   try {
     // the size may reach the shell just after it starts (stty fails while it is still 0x0)
-    child.stdin.write('echo sum=$((40+2)); i=0; while [ "$(stty size 2>/dev/null)" != "23 81" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; echo size=$(stty size)\r');
-    await until(/sum=42\r\nsize=23 81\r\n/);
-    child.stdin.write('exit 3\r');
-    assert.equal(await exited, 3, out);
+    term.type('echo sum=$((40+2)); i=0; while [ "$(stty size 2>/dev/null)" != "23 81" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; echo size=$(stty size)');
+    await term.until(/sum=42\r\nsize=23 81\r\n/);
+    term.type('exit 3');
+    assert.equal(await term.exited, 3, term.output());
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    term.kill();
   }
   await kubectlOk(c(), ['delete', 'pod', 'ttyexec', '--wait=true']);
 });

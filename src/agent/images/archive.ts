@@ -5,17 +5,16 @@
 // blob store and verified where its name is its digest; the caller installs the images.
 
 import * as fs from 'node:fs/promises';
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createReadStream } from 'node:fs';
-import { Parser } from 'tar';
 import type { ReadEntry } from 'tar';
 import type { Logger } from '../../base/log.ts';
 import { ImageError } from './types.ts';
 import type { BlobStore } from './blobs.ts';
 import { MediaType, parseConfigBlob, parseManifestDocument } from './manifest.ts';
 import { normalizeReference } from './reference.ts';
-import { compression } from './unpack.ts';
+import { compression, tarEntries } from './unpack.ts';
 
 export interface ArchiveImage {
   /** Normalised names ("docker.io/library/busybox:latest"); empty when the archive names none. */
@@ -45,10 +44,6 @@ function normalizeNames(names: string[], log: Logger): string[] {
 async function scan(file: string, blobs: BlobStore, log: Logger): Promise<{ meta: Map<string, Buffer>; content: Map<string, string> }> {
   const meta = new Map<string, Buffer>();
   const content = new Map<string, string>(); // archive path → digest
-  const parser = new Parser({ strict: false });
-  parser.on('warn', (code: string, message: string | Error) => log.debug('archive tar warning', { code, message: String(message) }));
-  let chain = Promise.resolve();
-  let failure: unknown;
   const handle = async (entry: ReadEntry): Promise<void> => {
     if (entry.type !== 'File' && entry.type !== 'OldFile' && entry.type !== 'ContiguousFile') return;
     const name = entry.path.replace(/^(\.\/|\/)+/, '');
@@ -64,38 +59,14 @@ async function scan(file: string, blobs: BlobStore, log: Logger): Promise<{ meta
     const { digest } = await blobs.write(() => Readable.from(entry), named ? { digest: `sha256:${named[1]}`, size: entry.size } : { size: entry.size });
     content.set(name, digest);
   };
-  parser.on('entry', (entry: ReadEntry) => {
-    chain = chain.then(async () => {
-      if (failure === undefined) {
-        try {
-          await handle(entry);
-        } catch (e) {
-          failure = e;
-        }
-      }
-      entry.resume();
-    });
-  });
-  const ended = new Promise<void>((resolve) => parser.once('end', () => resolve()));
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      if (parser.write(chunk)) cb();
-      else parser.once('drain', () => cb());
-    },
-    final(cb) {
-      parser.end();
-      cb();
-    },
-  });
+  const { sink, done } = tarEntries(handle, log, 'archive');
   try {
     await pipeline(createReadStream(file), sink);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ImageError('NotFound', `archive ${file} not found`);
     throw new ImageError('Invalid', `failed to read archive ${file}: ${(e as Error).message}`);
   }
-  await ended;
-  await chain;
-  if (failure !== undefined) throw failure;
+  await done();
   return { meta, content };
 }
 

@@ -84,17 +84,41 @@ function hashAndPad(onDone: (digest: string, size: number) => void): Transform {
 export async function unpackLayer(blobFile: string, dest: string, options: UnpackOptions): Promise<UnpackResult> {
   const writer = new LayerWriter(dest, options);
   let result: UnpackResult | undefined;
+  const tar = tarEntries((entry) => writer.entry(entry), options.log, 'layer');
+  const sink = tar.sink;
+  try {
+    await pipeline([
+      createReadStream(blobFile),
+      ...decompressor(await compression(blobFile)),
+      hashAndPad((diffID, size) => (result = { diffID, size })),
+      sink,
+    ]);
+  } catch (e) {
+    throw new ImageError('Invalid', `failed to read layer: ${(e as Error).message}`);
+  }
+  await tar.done();
+  await writer.finish();
+  return result!;
+}
+
+/**
+ * A tar stream's entries handed to `handle` one at a time, in order, as the returned `sink` is
+ * written. After the first failure the remaining entries are skipped; `done()` (call it once the
+ * sink finished) waits for the last entry and rethrows that failure.
+ */
+export function tarEntries(handle: (entry: ReadEntry) => Promise<void>, log: Logger, what: string): { sink: Writable; done: () => Promise<void> } {
   const parser = new Parser({ strict: false });
-  parser.on('warn', (code: string, message: string | Error) => options.log.debug('layer tar warning', { code, message: String(message) }));
+  parser.on('warn', (code: string, message: string | Error) => log.debug(`${what} tar warning`, { code, message: String(message) }));
   let chain = Promise.resolve();
   let failure: unknown;
   parser.on('entry', (entry: ReadEntry) => {
     chain = chain.then(async () => {
-      if (failure !== undefined) return void entry.resume();
-      try {
-        await writer.entry(entry);
-      } catch (e) {
-        failure = e;
+      if (failure === undefined) {
+        try {
+          await handle(entry);
+        } catch (e) {
+          failure = e;
+        }
       }
       entry.resume();
     });
@@ -110,21 +134,14 @@ export async function unpackLayer(blobFile: string, dest: string, options: Unpac
       cb();
     },
   });
-  try {
-    await pipeline([
-      createReadStream(blobFile),
-      ...decompressor(await compression(blobFile)),
-      hashAndPad((diffID, size) => (result = { diffID, size })),
-      sink,
-    ]);
-  } catch (e) {
-    throw new ImageError('Invalid', `failed to read layer: ${(e as Error).message}`);
-  }
-  await ended;
-  await chain;
-  if (failure !== undefined) throw failure;
-  await writer.finish();
-  return result!;
+  return {
+    sink,
+    async done() {
+      await ended;
+      await chain;
+      if (failure !== undefined) throw failure;
+    },
+  };
 }
 
 /** Applies tar entries to one layer directory, one at a time. */

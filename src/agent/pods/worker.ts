@@ -11,7 +11,7 @@
 
 import { OrderedSlots } from './slots.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { KubeObject } from '../../api/types.ts';
 import type { Logger } from '../../base/log.ts';
@@ -363,7 +363,7 @@ export class PodWorkers {
     // returns (given back while it waits for an image pull or a postStart hook).
     if (anythingToStart) st.releaseSlot = await this.startSlots.acquire(st.order);
     try {
-      await this.startPod(st, pod, observed, a, sandboxId, sandbox, volumes);
+      await this.startPod(st, pod, observed, a, anythingToStart, sandboxId, sandbox, volumes);
     } finally {
       st.releaseSlot?.();
       st.releaseSlot = undefined;
@@ -383,9 +383,8 @@ export class PodWorkers {
     }
   }
 
-  private async startPod(st: PodState, pod: KubeObject, observed: ObservedPod, a: PodActions, sandboxId: string | undefined, sandbox: SandboxInfo | undefined, volumes: VolumeHostPaths): Promise<void> {
+  private async startPod(st: PodState, pod: KubeObject, observed: ObservedPod, a: PodActions, anythingToStart: boolean, sandboxId: string | undefined, sandbox: SandboxInfo | undefined, volumes: VolumeHostPaths): Promise<void> {
     const rt = this.o.runtime;
-    const anythingToStart = a.createSandbox || a.initContainerToStart !== undefined || a.containersToStart.length > 0;
     if (a.createSandbox) {
       try {
         sandbox = await rt.runPodSandbox(this.sandboxConfig(pod, a.sandboxAttempt));

@@ -122,9 +122,8 @@ export class OciRuntime implements Runtime {
   private readonly launcher: Launcher;
   private readonly ownLauncher: boolean;
   private readonly warmTarget: number;
-  /** Warm sandboxes being adopted right now. */
-  private readonly claimed = new Set<string>();
-  private refilling = false;
+  /** The running refill loop, if any. */
+  private refilling: Promise<void> | undefined;
   private lastStart = 0;
   private closed = false;
 
@@ -289,31 +288,28 @@ export class OciRuntime implements Runtime {
   // compete with a burst of pod starts. Warm sandboxes are records on disk like any other, so
   // reset-node removes them; a restarted agent removes the earlier run's and makes new ones.
 
-  /** Take a warm sandbox for `config` if one fits (synchronous: two pods never get the same). */
+  /**
+   * A warm sandbox for `config`, if one fits. adoptWarm must be called on it without an await in
+   * between: its synchronous start makes the record the pod's, so no second pod can take it.
+   */
   private takeWarm(config: PodSandboxConfig): SandboxRecord | undefined {
     if (config.hostNetwork || config.portMappings.some((p) => p.hostPort > 0)) return undefined;
-    const rec = this.store.allSandboxes().find((r) => r.warm && r.networkUp && !r.stopped && !this.claimed.has(r.id));
-    if (rec) this.claimed.add(rec.id);
-    return rec;
+    return this.store.allSandboxes().find((r) => r.warm && r.networkUp && !r.stopped);
   }
 
   private async adoptWarm(rec: SandboxRecord, config: PodSandboxConfig): Promise<SandboxInfo> {
-    try {
-      const adopted: SandboxRecord = {
-        ...rec, warm: undefined, podUid: config.podUid, name: config.name, namespace: config.namespace, attempt: config.attempt,
-        createdAt: this.clock.now(), hostname: config.hostname, cgroupPath: this.podCgroupPath(config),
-        labels: { ...config.labels }, annotations: { ...config.annotations },
-      };
-      await Promise.all([
-        this.cgroups.create(adopted.cgroupPath),
-        this.launcher.run('nsenter', [`--uts=${rec.utsNsPath}`, 'hostname', splitHostname(adopted.hostname).short]),
-      ]);
-      Object.assign(rec, adopted);
-      delete rec.warm;
-      return await this.finishSandbox(rec, config);
-    } finally {
-      this.claimed.delete(rec.id);
-    }
+    // The record is the pod's from here, so a failure's cleanup also removes the pod cgroup.
+    Object.assign(rec, {
+      podUid: config.podUid, name: config.name, namespace: config.namespace, attempt: config.attempt,
+      createdAt: this.clock.now(), hostname: config.hostname, cgroupPath: this.podCgroupPath(config),
+      labels: { ...config.labels }, annotations: { ...config.annotations },
+    });
+    delete rec.warm;
+    await Promise.all([
+      this.cgroups.create(rec.cgroupPath),
+      this.launcher.run('nsenter', [`--uts=${rec.utsNsPath}`, 'hostname', splitHostname(rec.hostname).short]),
+    ]);
+    return this.finishSandbox(rec, config);
   }
 
   private warmCount(): number {
@@ -323,8 +319,7 @@ export class OciRuntime implements Runtime {
   /** Start refilling the pool in the background (one refill loop at a time). */
   private refillWarm(): void {
     if (this.warmTarget === 0 || this.refilling || this.closed) return;
-    this.refilling = true;
-    void (async () => {
+    this.refilling = (async () => {
       try {
         while (!this.closed && this.warmCount() < this.warmTarget) {
           const quietFor = this.clock.now() - this.lastStart;
@@ -340,7 +335,7 @@ export class OciRuntime implements Runtime {
         // the next pod start tries again
         this.log.warn('making a warm sandbox failed', { error: (e as Error).message });
       } finally {
-        this.refilling = false;
+        this.refilling = undefined;
       }
     })();
   }
@@ -348,7 +343,7 @@ export class OciRuntime implements Runtime {
   /** Remove every warm sandbox (tests, and anyone shrinking the pool). */
   async discardWarmSandboxes(): Promise<void> {
     await this.init();
-    for (const rec of this.store.allSandboxes().filter((r) => r.warm && !this.claimed.has(r.id))) await this.cleanupSandbox(rec);
+    for (const rec of this.store.allSandboxes().filter((r) => r.warm)) await this.cleanupSandbox(rec);
   }
 
   private netRef(rec: SandboxRecord): PodNetworkRef {
@@ -646,7 +641,7 @@ export class OciRuntime implements Runtime {
     // conmon monitors the containers and state is on disk (warm sandboxes too, for the next
     // start): only the launcher is ours to stop
     this.closed = true;
-    while (this.refilling) await new Promise((r) => setTimeout(r, 10));
+    await this.refilling;
     if (this.ownLauncher) await this.launcher.close();
   }
 }

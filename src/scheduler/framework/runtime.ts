@@ -154,6 +154,8 @@ export class Framework implements QueueProfile {
   private readonly hints = new Map<string, readonly ClusterEventWithHint[]>();
   private readonly waiting = new Map<string, WaitingPod>();
   private readonly scoreBuffers: NodeScore[][] = [];
+  /** Raw scores of one plugin in feasible-node order (reused across plugins and cycles). */
+  private readonly rawScratch: number[] = [];
   private nextStartNodeIndex = 0;
   private currentSnapshot: Snapshot | undefined;
   /** Plugins that sign pods (memo.ts), and which Filter/Score plugins do not. */
@@ -552,63 +554,39 @@ export class Framework implements QueueProfile {
       const p = this.scorePlugins[j]!;
       if (skip.has(p.name)) continue;
       const weight = this.scoreWeights[j]!;
+      // the raw scores, in feasible-node order: from the memo, or computed now
+      const raw = this.rawScratch;
+      raw.length = n;
       if (memo && this.scoreSigned[j]) {
         const err = this.rawScoresMemo(state, pi, p, j, memo);
         if (err) return { totals, error: err };
-        const raw = memo.entry.scores[j]!;
+        const recorded = memo.entry.scores[j]!;
         const pos = memo.positions;
-        if (p.normalizeScore) {
-          const buf = this.scoreBuffers[j]!;
-          while (buf.length < n) buf.push({ name: '', score: 0 });
-          if (buf.length > n) buf.length = n;
-          for (let i = 0; i < n; i++) {
-            const e = buf[i]!;
-            e.name = nodes[i]!.name;
-            e.score = raw[pos[i]!]!;
-          }
-          const st = p.normalizeScore(state, pi, buf);
-          if (!st.isSuccess()) return { totals, error: errorStatus(p.name, 'NormalizeScore', st) };
-          for (let i = 0; i < n; i++) {
-            const s = buf[i]!.score;
-            if (s > MAX_NODE_SCORE || s < MIN_NODE_SCORE) return { totals, error: invalidScore(p.name, s) };
-            totals[i]! += s * weight;
-          }
-        } else {
-          for (let i = 0; i < n; i++) {
-            const s = raw[pos[i]!]!;
-            if (s > MAX_NODE_SCORE || s < MIN_NODE_SCORE) return { totals, error: invalidScore(p.name, s) };
-            totals[i]! += s * weight;
-          }
+        for (let i = 0; i < n; i++) raw[i] = recorded[pos[i]!]!;
+      } else {
+        for (let i = 0; i < n; i++) {
+          const r = p.score(state, pi, nodes[i]!);
+          if (r.status.code !== Code.Success) return { totals, error: errorStatus(p.name, 'Score', r.status) };
+          raw[i] = r.score;
         }
-        continue;
       }
       if (p.normalizeScore) {
         const buf = this.scoreBuffers[j]!;
         while (buf.length < n) buf.push({ name: '', score: 0 });
         if (buf.length > n) buf.length = n;
         for (let i = 0; i < n; i++) {
-          const ni = nodes[i]!;
-          const r = p.score(state, pi, ni);
-          if (r.status.code !== Code.Success) return { totals, error: errorStatus(p.name, 'Score', r.status) };
           const e = buf[i]!;
-          e.name = ni.name;
-          e.score = r.score;
+          e.name = nodes[i]!.name;
+          e.score = raw[i]!;
         }
         const st = p.normalizeScore(state, pi, buf);
         if (!st.isSuccess()) return { totals, error: errorStatus(p.name, 'NormalizeScore', st) };
-        for (let i = 0; i < n; i++) {
-          const s = buf[i]!.score;
-          if (s > MAX_NODE_SCORE || s < MIN_NODE_SCORE) return { totals, error: invalidScore(p.name, s) };
-          totals[i]! += s * weight;
-        }
-      } else {
-        for (let i = 0; i < n; i++) {
-          const r = p.score(state, pi, nodes[i]!);
-          if (r.status.code !== Code.Success) return { totals, error: errorStatus(p.name, 'Score', r.status) };
-          const s = r.score;
-          if (s > MAX_NODE_SCORE || s < MIN_NODE_SCORE) return { totals, error: invalidScore(p.name, s) };
-          totals[i]! += s * weight;
-        }
+        for (let i = 0; i < n; i++) raw[i] = buf[i]!.score;
+      }
+      for (let i = 0; i < n; i++) {
+        const sc = raw[i]!;
+        if (sc > MAX_NODE_SCORE || sc < MIN_NODE_SCORE) return { totals, error: invalidScore(p.name, sc) };
+        totals[i]! += sc * weight;
       }
     }
     return { totals };
