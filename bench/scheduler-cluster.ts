@@ -9,7 +9,7 @@
 // bench's Cleanup, so Ctrl-C or a failure leaves nothing behind.
 
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { simNode } from '../src/agent/simnodes.ts';
 import type { KubeObject } from '../src/api/types.ts';
@@ -48,8 +48,13 @@ export function bodyTemplate(obj: KubeObject): (name: string) => string {
   return (name) => `${before}${JSON.stringify(name)}${after}`;
 }
 
-/** Where the scheduler runs: on the main thread with everything else (as `skiff server` runs it), or in a worker thread (src/scheduler/worker.ts). */
+/** Where the scheduler runs: on the main thread with everything else, or in a worker thread (src/scheduler/worker.ts). */
 export type SchedulerThread = 'main' | 'worker';
+
+/** What `skiff server --scheduler-thread auto` (its default) picks on this machine. */
+export function defaultSchedulerThread(): SchedulerThread {
+  return availableParallelism() > 1 ? 'worker' : 'main';
+}
 
 /** What the bench needs of a running scheduler, on either thread. */
 export interface SchedulerHandle {

@@ -29,7 +29,7 @@ import { describeConditions } from './lib/conditions.ts';
 import { CpuMeter } from './lib/procs.ts';
 import { section, type Check, type Out } from './lib/report.ts';
 import { mb, ms, percentile, rate, summarize, table, type Summary } from './lib/stats.ts';
-import { bodyTemplate, type SchedulerHandle, type SchedulerThread, SimCluster, Timeout, WRITE_CONCURRENCY, ZONES } from './scheduler-cluster.ts';
+import { bodyTemplate, defaultSchedulerThread, type SchedulerHandle, type SchedulerThread, SimCluster, Timeout, WRITE_CONCURRENCY, ZONES } from './scheduler-cluster.ts';
 import { PRIORITY_CLASSES, WORKLOAD_NAMES, workloads, type Workload, type WorkloadName } from './scheduler-workloads.ts';
 
 export interface SchedulerBenchOptions {
@@ -39,7 +39,7 @@ export interface SchedulerBenchOptions {
   cleanup: Cleanup;
   /** CPU-profile each measured phase into this directory. */
   profileDir?: string;
-  /** Run the scheduler on the main thread (default, as `skiff server` does) or in a worker thread. */
+  /** Run the scheduler on the main thread or in a worker thread (default: what `skiff server` picks here, defaultSchedulerThread()). */
   schedulerThread?: SchedulerThread;
 }
 
@@ -101,7 +101,7 @@ export async function benchScheduler(be: BenchBackend | undefined, opts: Schedul
 export async function runWorkloads(chosen: readonly Workload[], opts: SchedulerBenchOptions, out: Out): Promise<Check[]> {
   const results: WorkloadResult[] = [];
   for (const w of chosen) results.push(await runWorkload(w, opts, out));
-  return summarizeAll(results, opts.quick, opts.schedulerThread ?? 'main', out);
+  return summarizeAll(results, opts.quick, opts.schedulerThread ?? defaultSchedulerThread(), out);
 }
 
 async function runWorkload(w: Workload, opts: SchedulerBenchOptions, out: Out): Promise<WorkloadResult> {
@@ -111,7 +111,7 @@ async function runWorkload(w: Workload, opts: SchedulerBenchOptions, out: Out): 
     `scheduler: ${w.name}${opts.quick ? ' (quick sizes)' : ''}`,
     describeConditions({
       'in-process':
-        opts.schedulerThread === 'worker'
+        (opts.schedulerThread ?? defaultSchedulerThread()) === 'worker'
           ? 'the API server, the scheduler and the bench client are one Node process; the scheduler (its informers, cache, cycles, event recorder) runs in a worker thread and reaches the API server on the main thread through a MessagePort (src/scheduler/worker.ts); the API server and the bench client share the main thread (plus the libuv pool for SQLite syncs)'
           : 'the API server, the scheduler and the bench client are one Node process: they share its main thread (plus the libuv pool for SQLite syncs) and the cores with everything else',
       upstream: `${w.upstream}${w.upstreamThreshold ? `, upstream CI threshold ${w.upstreamThreshold} pods/s` : ''}`,
@@ -131,7 +131,7 @@ async function runWorkload(w: Workload, opts: SchedulerBenchOptions, out: Out): 
     await cluster.createNamespaces([...namespaces]);
 
     t = performance.now();
-    const running = await cluster.startScheduler(opts.schedulerThread ?? 'main');
+    const running = await cluster.startScheduler(opts.schedulerThread ?? defaultSchedulerThread());
     setup.push(`scheduler synced in ${secs(performance.now() - t)}`);
 
     if (w.init) {
@@ -389,9 +389,10 @@ function summarizeAll(results: WorkloadResult[], quick: boolean, thread: Schedul
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, workloads: { type: 'string' }, profile: { type: 'string' }, 'scheduler-thread': { type: 'string', default: 'main' } } });
-  const thread = values['scheduler-thread'];
-  if (thread !== 'main' && thread !== 'worker') throw new Error(`--scheduler-thread must be main or worker, not ${thread}`);
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, workloads: { type: 'string' }, profile: { type: 'string' }, 'scheduler-thread': { type: 'string', default: 'auto' } } });
+  const flag = values['scheduler-thread'];
+  if (flag !== 'main' && flag !== 'worker' && flag !== 'auto') throw new Error(`--scheduler-thread must be auto, main or worker, not ${flag}`);
+  const thread = flag === 'auto' ? defaultSchedulerThread() : flag;
   const only = values.workloads?.split(',').map((s) => s.trim()) as WorkloadName[] | undefined;
   for (const name of only ?? []) if (!WORKLOAD_NAMES.includes(name)) throw new Error(`unknown workload ${name} (choose from ${WORKLOAD_NAMES.join(', ')})`);
   const cleanup = new Cleanup();
