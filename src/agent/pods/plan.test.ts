@@ -50,7 +50,8 @@ function summary(a: PodActions) {
   return {
     killPod: a.killPod,
     createSandbox: a.createSandbox,
-    init: a.initContainerToStart?.name,
+    init: a.initContainersToStart.map((c) => c.name).join(',') || undefined,
+    initReasons: a.initContainersToStart.map((c) => `${c.name}:${c.reason}`),
     start: a.containersToStart.map((c) => `${c.name}:${c.reason}`),
     kill: a.containersToKill.map((c) => `${c.name}:${c.reason}`),
     backoff: a.containersInBackOff.map((c) => c.name),
@@ -172,4 +173,62 @@ test('back-off: 10s doubling to 5m, reset after 10 minutes', () => {
   assert.equal(inBackOff(e, t, t + 300_000), false);
   e = nextBackoff(e, t + 600_001 + 6000);
   assert.equal(e.durationMs, 10_000);
+});
+
+// ---- sidecars (init containers with restartPolicy Always) ----
+
+function withSidecar(spec: Record<string, unknown> = {}, sidecar: Record<string, unknown> = {}): KubeObject {
+  return pod({ initContainers: [{ name: 'sc', image: 'b', restartPolicy: 'Always', ...sidecar }, { name: 'i2', image: 'b' }], ...spec });
+}
+const sc = withSidecar();
+const scNever = withSidecar({ restartPolicy: 'Never' });
+const scOnFailure = withSidecar({ restartPolicy: 'OnFailure' });
+const scStartup = withSidecar({}, { startupProbe: { exec: { command: ['true'] } } });
+const scLast = pod({ initContainers: [{ name: 'i1', image: 'b' }, { name: 'sc', image: 'b', restartPolicy: 'Always' }] });
+const twoSc = pod({ restartPolicy: 'Never', initContainers: [{ name: 'sa', image: 'b', restartPolicy: 'Always' }, { name: 'sb', image: 'b', restartPolicy: 'Always' }] });
+const scBackoff = (p: KubeObject) => ctx({ entries: { [containerBackoffKey(p, p.spec.initContainers[0])]: { durationMs: 20_000, lastUpdate: NOW - 1_000 } } });
+const ready = () => [sandbox()];
+
+const sidecarCases: Case[] = [
+  { name: 'new pod: the sidecar is the first init container', pod: sc, observed: () => ({ sandboxes: [], containers: [] }), want: { createSandbox: true, init: 'sc', start: [] } },
+  { name: 'sandbox ready: start the sidecar', pod: sc, observed: () => ({ sandboxes: ready(), containers: [] }), want: { init: 'sc', initReasons: ['sc:NotStarted'], start: [] } },
+  { name: 'sidecar running (no startup probe): next init container starts', pod: sc, observed: () => ({ sandboxes: ready(), containers: [ctr(sc, 'sc')] }), want: { init: 'i2', start: [], killPod: false } },
+  { name: 'sidecar running, startup probe not yet succeeded: wait', pod: scStartup, observed: () => ({ sandboxes: ready(), containers: [ctr(scStartup, 'sc', { id: 'x' })] }), want: { init: undefined, start: [], kill: [] } },
+  { name: 'sidecar started (startup probe succeeded): next init container', pod: scStartup, observed: () => ({ sandboxes: ready(), containers: [ctr(scStartup, 'sc', { id: 'x' })] }), ctx: ctx({ startupSucceeded: (id) => id === 'x' }), want: { init: 'i2', start: [] } },
+  { name: 'sidecar failed its startup probe: killed and restarted', pod: scStartup, observed: () => ({ sandboxes: ready(), containers: [ctr(scStartup, 'sc', { id: 'x' })] }), ctx: ctx({ startupFailed: (id) => id === 'x' }), want: { init: 'sc', initReasons: ['sc:StartupProbe'], kill: ['sc:StartupProbe'] } },
+  { name: 'sidecar running, regular init running: wait', pod: sc, observed: () => ({ sandboxes: ready(), containers: [ctr(sc, 'sc'), ctr(sc, 'i2')] }), want: { init: undefined, start: [], killPod: false } },
+  { name: 'sidecar running, regular init done: main containers start', pod: sc, observed: () => ({ sandboxes: ready(), containers: [ctr(sc, 'sc'), exited(sc, 'i2', 0)] }), want: { init: undefined, start: ['app:NotStarted'], killPod: false } },
+  { name: 'sidecar as the last init container: main containers start once it runs', pod: scLast, observed: () => ({ sandboxes: ready(), containers: [exited(scLast, 'i1', 0), ctr(scLast, 'sc')] }), want: { init: undefined, start: ['app:NotStarted'] } },
+  { name: 'sidecar exited 0 while the pod runs: restarted (Always)', pod: sc, observed: () => ({ sandboxes: ready(), containers: [exited(sc, 'sc', 0), exited(sc, 'i2', 0), ctr(sc, 'app')] }), want: { init: 'sc', initReasons: ['sc:Restart'], start: [], killPod: false } },
+  { name: 'sidecar exited 0 under restartPolicy Never: restarted all the same', pod: scNever, observed: () => ({ sandboxes: ready(), containers: [exited(scNever, 'sc', 0), exited(scNever, 'i2', 0), ctr(scNever, 'app')] }), want: { init: 'sc', start: [], killPod: false } },
+  { name: 'sidecar exited 1 under OnFailure: restarted', pod: scOnFailure, observed: () => ({ sandboxes: ready(), containers: [exited(scOnFailure, 'sc', 1), exited(scOnFailure, 'i2', 0), ctr(scOnFailure, 'app')] }), want: { init: 'sc', killPod: false } },
+  { name: 'sidecar exited during initialisation: restarted, regular init keeps running', pod: sc, observed: () => ({ sandboxes: ready(), containers: [exited(sc, 'sc', 2), ctr(sc, 'i2')] }), want: { init: 'sc', start: [] } },
+  { name: 'sidecar crash-looping: back-off, main container untouched', pod: sc, observed: () => ({ sandboxes: ready(), containers: [exited(sc, 'sc', 1, { finishedAt: NOW - 1_000 }), exited(sc, 'i2', 0), ctr(sc, 'app')] }), ctx: scBackoff(sc), want: { init: undefined, backoff: ['sc'], start: [], killPod: false } },
+  { name: 'sidecar failed liveness: killed and restarted, pod keeps running', pod: sc, observed: () => ({ sandboxes: ready(), containers: [ctr(sc, 'sc', { id: 'live' }), exited(sc, 'i2', 0), ctr(sc, 'app')] }), ctx: ctx({ livenessFailed: (id) => id === 'live' }), want: { init: 'sc', initReasons: ['sc:LivenessProbe'], kill: ['sc:LivenessProbe'], killPod: false, start: [] } },
+  { name: 'sidecar liveness failure under Never: still restarted', pod: scNever, observed: () => ({ sandboxes: ready(), containers: [ctr(scNever, 'sc', { id: 'live' }), exited(scNever, 'i2', 0), ctr(scNever, 'app')] }), ctx: ctx({ livenessFailed: (id) => id === 'live' }), want: { init: 'sc', kill: ['sc:LivenessProbe'], killPod: false } },
+  { name: 'sidecar definition changed: killed and restarted', pod: sc, observed: () => ({ sandboxes: ready(), containers: [ctr(sc, 'sc', { labels: { [LABEL_CONTAINER_HASH]: 'old' } }), exited(sc, 'i2', 0), ctr(sc, 'app')] }), want: { init: 'sc', initReasons: ['sc:DefinitionChanged'], kill: ['sc:DefinitionChanged'] } },
+  { name: 'sidecar instance gone after initialisation: started again', pod: sc, observed: () => ({ sandboxes: ready(), containers: [ctr(sc, 'app')] }), want: { init: 'sc', initReasons: ['sc:NotStarted'], start: [] } },
+  { name: 'agent restart: running sidecar and app are adopted as they are', pod: sc, observed: () => ({ sandboxes: ready(), containers: [ctr(sc, 'sc'), exited(sc, 'i2', 0), ctr(sc, 'app')] }), want: { init: undefined, start: [], kill: [], killPod: false, backoff: [] } },
+  { name: 'Never: main exited 0, sidecar running → pod killed, sidecar not restarted', pod: scNever, observed: () => ({ sandboxes: ready(), containers: [ctr(scNever, 'sc'), exited(scNever, 'i2', 0), exited(scNever, 'app', 0)] }), want: { killPod: true, init: undefined, start: [] } },
+  { name: 'Never: main exited 1, sidecar crashed too → pod killed, no sidecar restart', pod: scNever, observed: () => ({ sandboxes: ready(), containers: [exited(scNever, 'sc', 1), exited(scNever, 'i2', 0), exited(scNever, 'app', 1)] }), want: { killPod: true, init: undefined, backoff: [] } },
+  { name: 'OnFailure: main exited 0 → pod killed', pod: scOnFailure, observed: () => ({ sandboxes: ready(), containers: [ctr(scOnFailure, 'sc'), exited(scOnFailure, 'i2', 0), exited(scOnFailure, 'app', 0)] }), want: { killPod: true, init: undefined } },
+  { name: 'OnFailure: main exited 1 → main restarted, sidecar kept', pod: scOnFailure, observed: () => ({ sandboxes: ready(), containers: [ctr(scOnFailure, 'sc'), exited(scOnFailure, 'i2', 0), exited(scOnFailure, 'app', 1)] }), want: { killPod: false, start: ['app:Restart'], init: undefined } },
+  { name: 'Always: main exited 0 → main restarted, sidecar kept', pod: sc, observed: () => ({ sandboxes: ready(), containers: [ctr(sc, 'sc'), exited(sc, 'i2', 0), exited(sc, 'app', 0)] }), want: { killPod: false, start: ['app:Restart'], init: undefined } },
+  { name: 'regular init after a sidecar fails under Never → pod killed', pod: scNever, observed: () => ({ sandboxes: ready(), containers: [ctr(scNever, 'sc'), exited(scNever, 'i2', 1)] }), want: { killPod: true, init: undefined, start: [] } },
+  { name: 'regular init after a sidecar fails under OnFailure → retried, sidecar kept', pod: scOnFailure, observed: () => ({ sandboxes: ready(), containers: [ctr(scOnFailure, 'sc'), exited(scOnFailure, 'i2', 1)] }), want: { killPod: false, init: 'i2' } },
+  { name: 'two sidecars: the second starts once the first runs', pod: twoSc, observed: () => ({ sandboxes: ready(), containers: [ctr(twoSc, 'sa')] }), want: { init: 'sb', start: [] } },
+  { name: 'two sidecars both running: main starts', pod: twoSc, observed: () => ({ sandboxes: ready(), containers: [ctr(twoSc, 'sa'), ctr(twoSc, 'sb')] }), want: { init: undefined, start: ['app:NotStarted'] } },
+  { name: 'two sidecars, both exited after init: both restarted in order', pod: twoSc, observed: () => ({ sandboxes: ready(), containers: [exited(twoSc, 'sa', 0), exited(twoSc, 'sb', 137), ctr(twoSc, 'app')] }), want: { init: 'sa,sb', start: [] } },
+];
+
+for (const c of sidecarCases) {
+  test(`computePodActions (sidecars): ${c.name}`, () => {
+    const got = summary(computePodActions(c.pod, c.observed(), c.ctx ?? ctx()));
+    for (const [k, v] of Object.entries(c.want)) assert.deepEqual((got as any)[k], v, `${k} in ${JSON.stringify(got)}`);
+  });
+}
+
+test('computePodActions (sidecars): kill messages name the init container', () => {
+  const a = computePodActions(sc, { sandboxes: ready(), containers: [ctr(sc, 'sc', { id: 'live' }), exited(sc, 'i2', 0), ctr(sc, 'app')] }, ctx({ livenessFailed: (id) => id === 'live' }));
+  assert.equal(a.containersToKill[0]!.message, 'Init container sc failed liveness probe');
 });

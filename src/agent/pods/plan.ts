@@ -5,9 +5,13 @@
 // out a crash-loop back-off, and garbage-collect old exited instances. The pod worker executes
 // the record; nothing here touches the runtime.
 //
-// Follows upstream kuberuntime computePodActions / findNextInitContainerToRun /
-// ShouldContainerBeRestarted. Restartable (sidecar) init containers are run like ordinary init
-// containers, i.e. not supported as sidecars.
+// Follows upstream kuberuntime computePodActions / computeInitContainerActions /
+// ShouldContainerBeRestarted, with sidecar containers (KEP-753: init containers with
+// restartPolicy Always) as the kubelet runs them since 1.29: init containers go in order; a
+// sidecar counts as done once it is started (startup probe succeeded, else running with its
+// postStart hook finished, which the worker awaits before its next sync); sidecars are restarted
+// whenever they exit, whatever the pod's restartPolicy; and once no regular container is left to
+// run, the whole pod (sidecars included) is killed.
 
 import type { KubeObject } from '../../api/types.ts';
 import type { ContainerInfo, SandboxInfo } from '../runtime/types.ts';
@@ -28,6 +32,8 @@ export interface PlanContext {
   livenessFailed(containerId: string): boolean;
   /** The startup probe of this container instance has failed. */
   startupFailed(containerId: string): boolean;
+  /** The startup probe of this container instance has succeeded (sidecar start gating). */
+  startupSucceeded?(containerId: string): boolean;
 }
 
 export type StartReason = 'NotStarted' | 'Restart' | 'DefinitionChanged' | 'LivenessProbe' | 'StartupProbe' | 'UnknownState';
@@ -62,8 +68,12 @@ export interface PodActions {
   sandboxAttempt: number;
   /** The sandbox to run containers in (the current ready one), when not creating one. */
   sandboxId?: string;
-  /** The init container to start now (one at a time, in order). */
-  initContainerToStart?: ContainerToStart;
+  /**
+   * Init containers to start now, in spec order: at most one regular init container or newly
+   * reached sidecar (the next one in line), plus sidecars to restart. The worker stops at the
+   * first regular init container that fails to start; a sidecar that fails is skipped.
+   */
+  initContainersToStart: ContainerToStart[];
   /** Main containers to start, in spec order. */
   containersToStart: ContainerToStart[];
   containersToKill: ContainerToKill[];
@@ -130,27 +140,102 @@ export function sandboxChanged(pod: KubeObject, sandboxes: SandboxInfo[]): { cha
   return { changed: false, attempt: latest.attempt, sandboxId: latest.id };
 }
 
+/** A sidecar: an init container with restartPolicy Always (upstream IsRestartableInitContainer). */
+export function isSidecar(container: any): boolean {
+  return container?.restartPolicy === 'Always';
+}
+
+/** What the init containers need (upstream computeInitContainerActions). */
+export interface InitActions {
+  /** Init containers to start, in spec order. */
+  toStart: { index: number; name: string; reason: StartReason }[];
+  /** Sidecars (or unknown-state init containers) to kill before they are started again. */
+  toKill: ContainerToKill[];
+  /** A regular init container failed for good (restartPolicy Never): the pod is done. */
+  killPod: boolean;
+  /** Initialisation is complete: regular containers may run. */
+  initialized: boolean;
+}
+
+type InitProbes = Pick<PlanContext, 'livenessFailed' | 'startupFailed' | 'startupSucceeded'>;
+
 /**
- * Upstream findNextInitContainerToRun: the last failed init container (if any), the next one to
- * run (if any), and whether initialisation is done.
+ * Upstream computeInitContainerActions: walk the init containers from the last one back, find
+ * the next one to start (the one after the latest that completed, or after the latest sidecar
+ * that started), keep every sidecar before it running (restart on exit, failed liveness or
+ * startup probe, changed definition), and say whether initialisation is complete. Walking
+ * backwards means completed init containers that were garbage-collected are not run again.
+ * Once a regular container has been created, only sidecars are looked after.
  */
-export function nextInitContainer(pod: KubeObject, observed: ObservedPod): { failed?: ContainerInfo; next?: any; done: boolean } {
+export function initContainerActions(pod: KubeObject, observed: ObservedPod, probes: InitProbes): InitActions {
   const inits: any[] = pod.spec?.initContainers ?? [];
-  if (inits.length === 0) return { done: true };
-  for (const c of pod.spec?.containers ?? []) {
-    if (latestInstance(observed, c.name)?.state === 'running') return { done: true };
-  }
+  const none: InitActions = { toStart: [], toKill: [], killPod: false, initialized: true };
+  if (inits.length === 0) return none;
+  let initialized = (pod.spec?.containers ?? []).some((c: any) => {
+    const state = latestInstance(observed, c.name)?.state;
+    return state === 'running' || state === 'created';
+  });
+  let previouslyInitialized = initialized;
+  const restartOnFailure = restartPolicy(pod) !== 'Never';
+  const toStart: InitActions['toStart'] = [];
+  const toKill: ContainerToKill[] = [];
+  const start = (index: number, reason: StartReason) => toStart.push({ index, name: inits[index].name, reason });
+  const kill = (s: ContainerInfo, reason: KillReason, message: string) => toKill.push({ id: s.id, name: s.name, reason, message });
+  const failed = (): InitActions => ({ toStart: [], toKill, killPod: true, initialized: false });
+
   for (let i = inits.length - 1; i >= 0; i--) {
-    const s = latestInstance(observed, inits[i].name);
-    if (s && initContainerFailed(s)) return { failed: s, next: inits[i], done: false };
+    const c = inits[i];
+    const sidecar = isSidecar(c);
+    const s = latestInstance(observed, c.name);
+    if (!s) {
+      // its instances are gone: a sidecar of an initialised pod is started again
+      if (previouslyInitialized && sidecar) start(i, 'NotStarted');
+      continue;
+    }
+    if (previouslyInitialized && !sidecar) continue; // done before; only sidecars are kept running
+    switch (s.state) {
+      case 'created':
+        // create and start are one step: a container left created failed to start
+        start(i, 'Restart');
+        break;
+      case 'running': {
+        if (!sidecar) break; // wait for it to finish
+        if (c.startupProbe && !probes.startupSucceeded?.(s.id)) {
+          if (probes.startupFailed(s.id)) {
+            kill(s, 'StartupProbe', `Init container ${c.name} failed startup probe`);
+            start(i, 'StartupProbe');
+          }
+          break; // not started yet: the next init container waits
+        }
+        if (i === inits.length - 1) initialized = true;
+        else if (!previouslyInitialized) start(i + 1, 'NotStarted');
+        const hash = s.labels[LABEL_CONTAINER_HASH];
+        if (hash !== undefined && hash !== containerHash(c)) {
+          kill(s, 'DefinitionChanged', `Init container ${c.name} definition changed`);
+          start(i, 'DefinitionChanged');
+        } else if (probes.livenessFailed(s.id)) {
+          kill(s, 'LivenessProbe', `Init container ${c.name} failed liveness probe`);
+          start(i, 'LivenessProbe');
+        }
+        break;
+      }
+      case 'exited':
+        if (sidecar) start(i, 'Restart'); // whatever the exit code and the pod's restartPolicy
+        else if (initContainerFailed(s)) {
+          if (!restartOnFailure) return failed();
+          start(i, 'Restart');
+        } else if (i === inits.length - 1) initialized = true;
+        else start(i + 1, 'NotStarted');
+        break;
+      default:
+        if (!sidecar && !restartOnFailure) return failed();
+        kill(s, 'UnknownState', `Init container ${c.name} is in "unknown" state, try killing it`);
+        start(i, 'UnknownState');
+    }
+    previouslyInitialized = true;
   }
-  for (let i = inits.length - 1; i >= 0; i--) {
-    const s = latestInstance(observed, inits[i].name);
-    if (!s) continue;
-    if (s.state === 'running' || s.state === 'created') return { done: false };
-    if (s.state === 'exited') return i === inits.length - 1 ? { done: true } : { next: inits[i + 1], done: false };
-  }
-  return { next: inits[0], done: false };
+  if (!previouslyInitialized) start(0, 'NotStarted');
+  return { toStart: toStart.reverse(), toKill, killPod: false, initialized };
 }
 
 function backOffFor(pod: KubeObject, container: any, latest: ContainerInfo | undefined, ctx: PlanContext): ContainerInBackOff | undefined {
@@ -193,6 +278,7 @@ export function computePodActions(pod: KubeObject, observed: ObservedPod, ctx: P
     createSandbox: sb.changed,
     sandboxAttempt: sb.attempt,
     sandboxId: sb.changed ? undefined : sb.sandboxId,
+    initContainersToStart: [],
     containersToStart: [],
     containersToKill: [],
     containersInBackOff: [],
@@ -224,7 +310,7 @@ export function computePodActions(pod: KubeObject, observed: ObservedPod, ctx: P
       const first = inits[0];
       const bo = backOffFor(pod, first, latestInstance(observed, first.name), ctx);
       if (bo) actions.containersInBackOff.push(bo);
-      else actions.initContainerToStart = { name: first.name, reason: latestInstance(observed, first.name) ? 'Restart' : 'NotStarted' };
+      else actions.initContainersToStart.push({ name: first.name, reason: latestInstance(observed, first.name) ? 'Restart' : 'NotStarted' });
       return actions;
     }
     for (const c of toStart) {
@@ -236,25 +322,27 @@ export function computePodActions(pod: KubeObject, observed: ObservedPod, ctx: P
     return actions;
   }
 
-  const init = nextInitContainer(pod, observed);
-  if (!init.done) {
-    if (init.next) {
-      if (init.failed && policy === 'Never') {
-        actions.killPod = true;
-      } else {
-        const latest = latestInstance(observed, init.next.name);
-        if (latest?.state === 'unknown') {
-          actions.containersToKill.push({ id: latest.id, name: latest.name, reason: 'UnknownState', message: `Container ${latest.name} is in unknown state` });
-        }
-        const bo = backOffFor(pod, init.next, latest, ctx);
-        if (bo) actions.containersInBackOff.push(bo);
-        else actions.initContainerToStart = { name: init.next.name, reason: latest ? (latest.state === 'unknown' ? 'UnknownState' : 'Restart') : 'NotStarted' };
-      }
-    }
+  const init = initContainerActions(pod, observed, ctx);
+  actions.containersToKill.push(...init.toKill);
+  if (init.killPod) {
+    actions.killPod = true;
     return actions;
   }
+  const killedNow = new Set(init.toKill.map((k) => k.name));
+  for (const s of init.toStart) {
+    const spec = inits[s.index];
+    const bo = killedNow.has(s.name) ? undefined : backOffFor(pod, spec, latestInstance(observed, s.name), ctx);
+    if (!bo) {
+      actions.initContainersToStart.push({ name: s.name, reason: s.reason });
+      continue;
+    }
+    actions.containersInBackOff.push(bo);
+    if (!isSidecar(spec)) break; // a regular init container holds everything after it
+  }
+  if (!init.initialized) return actions;
 
   let keep = 0;
+  let mainInBackOff = 0;
   for (const c of containers) {
     const latest = latestInstance(observed, c.name);
     if (!latest || latest.state !== 'running') {
@@ -263,8 +351,10 @@ export function computePodActions(pod: KubeObject, observed: ObservedPod, ctx: P
           actions.containersToKill.push({ id: latest.id, name: c.name, reason: 'UnknownState', message: `Container ${c.name} is in unknown state, will be restarted` });
         }
         const bo = backOffFor(pod, c, latest, ctx);
-        if (bo) actions.containersInBackOff.push(bo);
-        else actions.containersToStart.push({ name: c.name, reason: !latest ? 'NotStarted' : latest.state === 'unknown' ? 'UnknownState' : 'Restart' });
+        if (bo) {
+          actions.containersInBackOff.push(bo);
+          mainInBackOff++;
+        } else actions.containersToStart.push({ name: c.name, reason: !latest ? 'NotStarted' : latest.state === 'unknown' ? 'UnknownState' : 'Restart' });
       }
       continue;
     }
@@ -292,7 +382,13 @@ export function computePodActions(pod: KubeObject, observed: ObservedPod, ctx: P
     }
     actions.containersToKill.push({ id: latest.id, name: c.name, reason, message });
   }
-  if (keep === 0 && actions.containersToStart.length === 0 && actions.containersInBackOff.length === 0) actions.killPod = true;
+  if (keep === 0 && actions.containersToStart.length === 0 && mainInBackOff === 0) {
+    // no regular container is left to run: the pod is done, and its sidecars must not keep it alive
+    actions.killPod = true;
+    actions.initContainersToStart = [];
+    actions.containersInBackOff = [];
+    actions.containersToKill = actions.containersToKill.filter((k) => !killedNow.has(k.name));
+  }
   return actions;
 }
 

@@ -8,7 +8,8 @@
 // liveness and readiness do not probe until the startup probe (if any) has succeeded; a
 // succeeded startup probe stops probing; after a liveness or startup failure the worker holds
 // until the container is replaced (results are keyed by container id, so a restart starts
-// fresh). Jitter is left out so tests are deterministic.
+// fresh). Jitter is left out so tests are deterministic. Sidecars (init containers with
+// restartPolicy Always) are probed like regular containers; other init containers never are.
 
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -18,6 +19,7 @@ import type { KubeObject } from '../../api/types.ts';
 import type { Logger } from '../../base/log.ts';
 import { type Clock, type TimerHandle, deadlineSignal } from '../../client/clock.ts';
 import type { Runtime } from '../runtime/types.ts';
+import { isSidecar } from './plan.ts';
 
 export type ProbeKind = 'startup' | 'liveness' | 'readiness';
 
@@ -269,7 +271,8 @@ export class ProbeManager {
     const want = new Set(running.map((r) => r.id));
     const have = this.byPod.get(uid) ?? new Set<string>();
     for (const id of have) if (!want.has(id)) this.removeContainer(id);
-    const specs: any[] = [...(pod.spec?.containers ?? [])];
+    // regular containers and sidecars (restartable init containers) have probes; init containers not
+    const specs: any[] = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? []).filter(isSidecar)];
     for (const r of running) {
       const container = specs.find((c) => c.name === r.name);
       if (!container) continue;

@@ -1,12 +1,15 @@
 // generatePodStatus: the API PodStatus of a pod from its spec, what the runtime reports for
 // it, the last sync's failures (image pull, back-off, config errors) and probe results. Pure.
 // Follows upstream kubelet generateAPIPodStatus / convertToAPIContainerStatuses / getPhase and
-// pkg/kubelet/status/generate.go (condition reasons and messages).
+// pkg/kubelet/status/generate.go (condition reasons and messages), sidecars included: a sidecar
+// (init container with restartPolicy Always) reports started/ready like a regular container,
+// counts as initialised once started, must be ready for ContainersReady/Ready, and does not hold
+// the phase: once the regular containers are done, a sidecar's own exit is not counted.
 
 import type { KubeObject } from '../../api/types.ts';
 import { rfc3339 } from '../../client/clock.ts';
 import type { ContainerInfo } from '../runtime/types.ts';
-import { type ObservedPod, instancesOf, sandboxChanged } from './plan.ts';
+import { type ObservedPod, instancesOf, isSidecar, sandboxChanged } from './plan.ts';
 import { podQosClass } from './qos.ts';
 
 export interface WaitingReason {
@@ -125,7 +128,7 @@ function containerStatuses(pod: KubeObject, specs: any[], observed: ObservedPod,
     const running = latest?.state === 'running';
     let started = false;
     let ready = false;
-    if (init) {
+    if (init && !isSidecar(spec)) {
       started = running;
       ready = latest?.state === 'exited' && latest.exitCode === 0;
     } else if (running) {
@@ -148,13 +151,42 @@ function containerStatuses(pod: KubeObject, specs: any[], observed: ObservedPod,
   });
 }
 
-/** Upstream getPhase, from the API container statuses. */
-export function podPhase(pod: KubeObject, init: ContainerStatusApi[], main: ContainerStatusApi[], podIsTerminal = false): PodStatusApi['phase'] {
+/**
+ * Upstream getPhase, from the API container statuses. `podHasInitialized`: a regular container of
+ * the current sandbox exists (a sidecar restarting after that does not put the pod back in
+ * Pending).
+ */
+export function podPhase(pod: KubeObject, init: ContainerStatusApi[], main: ContainerStatusApi[], podIsTerminal = false, podHasInitialized = false): PodStatusApi['phase'] {
   const policy = pod.spec?.restartPolicy ?? 'Always';
   let pendingInit = 0;
+  let pendingSidecars = 0;
   let failedInit = 0;
+  let unknown = 0;
+  let running = 0;
+  let waiting = 0;
+  let stopped = 0;
+  let succeeded = 0;
   for (const spec of pod.spec?.initContainers ?? []) {
     const s = init.find((x) => x.name === spec.name);
+    if (isSidecar(spec)) {
+      // a sidecar counts as running; a terminated one (stopped at the end) is not counted
+      if (!s) unknown++;
+      else if (s.state.running) {
+        if (!s.started) pendingSidecars++;
+        running++;
+      } else if (s.state.terminated) {
+        // not counted
+      } else if (s.state.waiting) {
+        if (!s.lastState.terminated) {
+          pendingSidecars++;
+          waiting++;
+        }
+      } else {
+        pendingSidecars++;
+        unknown++;
+      }
+      continue;
+    }
     if (!s) {
       pendingInit++;
       continue;
@@ -168,11 +200,6 @@ export function podPhase(pod: KubeObject, init: ContainerStatusApi[], main: Cont
       } else pendingInit++;
     } else pendingInit++;
   }
-  let unknown = 0;
-  let running = 0;
-  let waiting = 0;
-  let stopped = 0;
-  let succeeded = 0;
   for (const spec of pod.spec?.containers ?? []) {
     const s = main.find((x) => x.name === spec.name);
     if (!s) unknown++;
@@ -186,7 +213,7 @@ export function podPhase(pod: KubeObject, init: ContainerStatusApi[], main: Cont
     } else unknown++;
   }
   if (failedInit > 0 && policy === 'Never') return 'Failed';
-  if (pendingInit > 0 || failedInit > 0) return podIsTerminal ? 'Failed' : 'Pending';
+  if (pendingInit > 0 || failedInit > 0 || (pendingSidecars > 0 && !podHasInitialized)) return podIsTerminal ? 'Failed' : 'Pending';
   if (waiting > 0) return podIsTerminal ? 'Failed' : 'Pending';
   if (running > 0 && unknown === 0) return podIsTerminal ? 'Failed' : 'Running';
   if (running === 0 && stopped > 0 && unknown === 0) {
@@ -213,7 +240,7 @@ function initializedCondition(pod: KubeObject, init: ContainerStatusApi[], main:
   for (const spec of specs) {
     const s = init.find((x) => x.name === spec.name);
     if (!s) unknownNames.push(spec.name);
-    else if (!(s.state.terminated && s.state.terminated.exitCode === 0)) incomplete.push(spec.name);
+    else if (isSidecar(spec) ? !s.started : !(s.state.terminated && s.state.terminated.exitCode === 0)) incomplete.push(spec.name);
   }
   if (phase === 'Succeeded' && unknownNames.length === 0) return { type: 'Initialized', status: 'True', reason: 'PodCompleted' };
   if (main.some((s) => s.state.running || s.state.terminated || s.lastState.terminated)) return { type: 'Initialized', status: 'True' };
@@ -224,11 +251,15 @@ function initializedCondition(pod: KubeObject, init: ContainerStatusApi[], main:
   return { type: 'Initialized', status: 'True' };
 }
 
-function containersReadyCondition(pod: KubeObject, main: ContainerStatusApi[], phase: string): Cond {
+function containersReadyCondition(pod: KubeObject, init: ContainerStatusApi[], main: ContainerStatusApi[], phase: string): Cond {
   const unknownNames: string[] = [];
   const unready: string[] = [];
-  for (const spec of pod.spec?.containers ?? []) {
-    const s = main.find((x) => x.name === spec.name);
+  const specs: { spec: any; list: ContainerStatusApi[] }[] = [
+    ...(pod.spec?.initContainers ?? []).filter(isSidecar).map((spec: any) => ({ spec, list: init })),
+    ...(pod.spec?.containers ?? []).map((spec: any) => ({ spec, list: main })),
+  ];
+  for (const { spec, list } of specs) {
+    const s = list.find((x) => x.name === spec.name);
     if (!s) unknownNames.push(spec.name);
     else if (!s.ready) unready.push(spec.name);
   }
@@ -259,12 +290,14 @@ export function generatePodStatus(pod: KubeObject, observed: ObservedPod, ctx: S
   const initSpecs: any[] = pod.spec?.initContainers ?? [];
   const init = containerStatuses(pod, initSpecs, observed, ctx, true, old.initContainerStatuses);
   const main = containerStatuses(pod, pod.spec?.containers ?? [], observed, ctx, false, old.containerStatuses);
-  let phase = podPhase(pod, init, main, ctx.podIsTerminal);
+  const sb = sandboxChanged(pod, observed.sandboxes);
+  const regular = new Set((pod.spec?.containers ?? []).map((c: any) => c.name));
+  const podHasInitialized = sb.sandboxId !== undefined && observed.containers.some((c) => c.sandboxId === sb.sandboxId && regular.has(c.name));
+  let phase = podPhase(pod, init, main, ctx.podIsTerminal, podHasInitialized);
   if (old.phase === 'Succeeded' || old.phase === 'Failed') phase = old.phase; // terminal phases are final
 
-  const sb = sandboxChanged(pod, observed.sandboxes);
   const latestSandbox = observed.sandboxes.find((s) => s.id === sb.sandboxId);
-  const containersReady = containersReadyCondition(pod, main, phase);
+  const containersReady = containersReadyCondition(pod, init, main, phase);
   const computed: Cond[] = [
     { type: 'PodReadyToStartContainers', status: !sb.changed ? 'True' : 'False' },
     initializedCondition(pod, init, main, phase),

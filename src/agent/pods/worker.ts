@@ -2,7 +2,8 @@
 // against the runtime, images, volumes and env collaborators, runs lifecycle hooks, keeps
 // restart and image-pull back-off, feeds the ProbeManager, and writes the pod status through
 // the API when it changed. A newer update replaces a pending one; a pod that starts
-// terminating never returns to running. Termination: preStop, stop with the grace period,
+// terminating never returns to running. Termination: preStop, stop with the grace period
+// (regular containers first, then sidecars in reverse order, see termination.ts),
 // stop/remove the sandbox, tear down volumes, write the final status, then confirm deletion
 // (DELETE with gracePeriodSeconds=0 and a uid precondition) so the API removes the pod.
 //
@@ -25,12 +26,13 @@ import { BackoffTracker } from './backoff.ts';
 import { buildContainerConfig, terminationLogPath } from './containerconfig.ts';
 import { ANNOTATION_TERMINATION_MESSAGE_POLICY, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, containerBackoffKey, podDescription } from './labels.ts';
 import { runHook } from './lifecycle.ts';
-import { type ObservedPod, type PodActions, computePodActions, latestInstance } from './plan.ts';
+import { type ObservedPod, type PodActions, computePodActions, isSidecar, latestInstance } from './plan.ts';
 import { type RuntimeSnapshot, changedPods, snapshotOf } from './pleg.ts';
 import { ProbeManager } from './probes.ts';
 import { effectivePullPolicy, registryAuthsFromSecret } from './pullsecrets.ts';
 import { podCgroupParent, podQosClass } from './qos.ts';
 import { type PodStatusApi, type WaitingReason, generatePodStatus } from './status.ts';
+import { TerminationOrdering } from './termination.ts';
 
 /** Where pod status and deletion go (the API; a fake in tests). */
 export interface PodStatusWriter {
@@ -321,6 +323,7 @@ export class PodWorkers {
       backoff: (k) => this.crashBackoff.get(k),
       livenessFailed: (id) => this.probes.livenessFailed(id),
       startupFailed: (id) => this.probes.startupFailed(id),
+      startupSucceeded: (id) => this.probes.started(id),
     });
     await this.execute(st, pod, observed, actions);
     observed = await this.observe(st.uid);
@@ -349,7 +352,7 @@ export class PodWorkers {
 
     let sandboxId = a.sandboxId;
     let sandbox = observed.sandboxes.find((s) => s.id === sandboxId);
-    const anythingToStart = a.createSandbox || a.initContainerToStart !== undefined || a.containersToStart.length > 0;
+    const anythingToStart = a.createSandbox || a.initContainersToStart.length > 0 || a.containersToStart.length > 0;
     let volumes: VolumeHostPaths;
     try {
       volumes = await this.o.volumes.setUp(pod);
@@ -403,9 +406,14 @@ export class PodWorkers {
     }
     if (!anythingToStart || !sandbox || !sandboxId) return;
 
-    if (a.initContainerToStart) {
-      const spec = (pod.spec?.initContainers ?? []).find((c: any) => c.name === a.initContainerToStart!.name);
-      await this.startContainer(st, pod, spec, 'init', sandbox, observed, volumes);
+    if (a.initContainersToStart.length > 0) {
+      for (const s of a.initContainersToStart) {
+        const spec = (pod.spec?.initContainers ?? []).find((c: any) => c.name === s.name);
+        const started = await this.startContainer(st, pod, spec, 'init', sandbox, observed, volumes);
+        if (!started && !isSidecar(spec)) return; // initialisation cannot go on past it
+        // a started sidecar without a startup probe lets the next init container go now
+        if (started && isSidecar(spec) && !spec.startupProbe) st.dirty = true;
+      }
       return;
     }
     for (const s of a.containersToStart) {
@@ -458,13 +466,14 @@ export class PodWorkers {
     return { apiVersion: 'v1', kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid, fieldPath };
   }
 
-  private async startContainer(st: PodState, pod: KubeObject, spec: any, type: 'init' | 'regular', sandbox: SandboxInfo, observed: ObservedPod, volumes: VolumeHostPaths): Promise<void> {
+  /** Create and start one container, then run its postStart hook; true when it is running. */
+  private async startContainer(st: PodState, pod: KubeObject, spec: any, type: 'init' | 'regular', sandbox: SandboxInfo, observed: ObservedPod, volumes: VolumeHostPaths): Promise<boolean> {
     const ref = this.containerRef(pod, spec.name);
     const latest = latestInstance(observed, spec.name);
     const rec = this.o.recorder;
     if (latest?.state === 'exited') this.crashBackoff.next(containerBackoffKey(pod, spec), latest.finishedAt ?? this.o.clock.now());
     const image = await this.ensureImage(st, pod, spec, ref);
-    if (!image) return;
+    if (!image) return false;
     const restartCount = latest ? latest.attempt + 1 : 0;
     let env: string[];
     let built;
@@ -476,7 +485,7 @@ export class PodWorkers {
       st.reasons.set(spec.name, { reason: e instanceof PodInputError ? 'CreateContainerConfigError' : 'CreateContainerConfigError', message: msg });
       rec.event(ref, 'Warning', 'Failed', `Error: ${msg}`);
       this.retryAt(st, this.o.clock.now() + 10_000);
-      return;
+      return false;
     }
     let id: string;
     try {
@@ -490,7 +499,7 @@ export class PodWorkers {
       st.reasons.set(spec.name, { reason: 'CreateContainerError', message: msg });
       rec.event(ref, 'Warning', 'Failed', `Error: ${msg}`);
       this.retryAt(st, this.o.clock.now() + 10_000);
-      return;
+      return false;
     }
     rec.event(ref, 'Normal', 'Created', `Created container ${spec.name}`);
     try {
@@ -499,7 +508,7 @@ export class PodWorkers {
       const msg = (e as Error).message;
       st.reasons.set(spec.name, { reason: 'RunContainerError', message: msg });
       rec.event(ref, 'Warning', 'Failed', `Error: ${msg}`);
-      return;
+      return false;
     }
     rec.event(ref, 'Normal', 'Started', `Started container ${spec.name}`);
     st.reasons.delete(spec.name);
@@ -511,8 +520,10 @@ export class PodWorkers {
         const info = await this.o.runtime.containerStatus(id);
         if (info) await this.killContainer(pod, info, 'FailedPostStartHook', this.graceFor(pod), true);
         st.reasons.set(spec.name, { reason: 'PostStartHookError', message: r.message });
+        return false;
       }
     }
+    return true;
   }
 
   private async pullAuth(pod: KubeObject): Promise<RegistryAuth[]> {
@@ -573,15 +584,26 @@ export class PodWorkers {
   private graceFor(pod: KubeObject, probeContainer?: string, reason?: string): number {
     if (pod.metadata.deletionGracePeriodSeconds !== undefined) return pod.metadata.deletionGracePeriodSeconds;
     if (probeContainer) {
-      const spec = (pod.spec?.containers ?? []).find((c: any) => c.name === probeContainer);
+      const spec = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((c: any) => c.name === probeContainer);
       const probe = reason === 'StartupProbe' ? spec?.startupProbe : spec?.livenessProbe;
       if (probe?.terminationGracePeriodSeconds !== undefined) return probe.terminationGracePeriodSeconds;
     }
     return pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
   }
 
-  /** preStop (bounded by the grace period), then stop with what is left (at least 2 s after an overrun). */
-  private async killContainer(pod: KubeObject, info: ContainerInfo, message: string | undefined, grace: number, skipPreStop = false): Promise<void> {
+  /**
+   * preStop (bounded by the grace period), then (with an ordering) wait for this container's
+   * turn, then stop with what is left (at least 2 s once the hook or the wait used time).
+   */
+  private async killContainer(pod: KubeObject, info: ContainerInfo, message: string | undefined, grace: number, skipPreStop = false, ordering?: TerminationOrdering): Promise<void> {
+    try {
+      await this.stopOne(pod, info, message, grace, skipPreStop, ordering);
+    } finally {
+      ordering?.terminated(info.name);
+    }
+  }
+
+  private async stopOne(pod: KubeObject, info: ContainerInfo, message: string | undefined, grace: number, skipPreStop: boolean, ordering: TerminationOrdering | undefined): Promise<void> {
     if (info.state !== 'running' && info.state !== 'created' && info.state !== 'unknown') return;
     const spec = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find((c: any) => c.name === info.name);
     const ref = this.containerRef(pod, info.name);
@@ -600,12 +622,19 @@ export class PodWorkers {
       remaining = grace - Math.floor((this.o.clock.now() - t0) / 1000);
       if (remaining < MIN_GRACE_SECONDS) remaining = MIN_GRACE_SECONDS;
     }
+    if (ordering && remaining > 0) {
+      const waited = await ordering.waitForTurn(info.name, remaining);
+      if (waited > 0) remaining = Math.max(remaining - waited, MIN_GRACE_SECONDS);
+    }
     await this.o.runtime.stopContainer(info.id, remaining);
   }
 
   private async killPod(pod: KubeObject, observed: ObservedPod, grace: number | undefined): Promise<void> {
     const g = grace ?? this.graceFor(pod);
-    await Promise.all(observed.containers.filter((c) => c.state === 'running' || c.state === 'unknown').map((c) => this.killContainer(pod, c, undefined, g)));
+    const live = observed.containers.filter((c) => c.state === 'running' || c.state === 'unknown');
+    const sidecars = (pod.spec?.initContainers ?? []).some(isSidecar);
+    const ordering = sidecars ? new TerminationOrdering(pod, live.map((c) => c.name), this.o.clock) : undefined;
+    await Promise.all(live.map((c) => this.killContainer(pod, c, undefined, g, false, ordering)));
     for (const s of observed.sandboxes) if (s.state === 'ready') await this.o.runtime.stopPodSandbox(s.id);
   }
 
