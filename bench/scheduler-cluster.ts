@@ -22,7 +22,7 @@ import type { SharedInformer } from '../src/client/informer.ts';
 import { InProcessTransport } from '../src/client/inprocess-transport.ts';
 import type { Backend } from '../src/store/backend.ts';
 import { openBackend } from '../src/store/open.ts';
-import { type RunningScheduler, startScheduler } from '../src/scheduler/run.ts';
+import { type RunningScheduler, schedulerInformerFactory, startScheduler } from '../src/scheduler/run.ts';
 import { SchedulerWorker } from '../src/scheduler/worker.ts';
 import type { Cleanup } from './lib/cleanup.ts';
 import { drive, type DriveResult } from './lib/drive.ts';
@@ -156,7 +156,7 @@ export class SimCluster {
       return { thread, stats: () => worker.stats(), profileWorker: { start: () => worker.startProfile(), stop: () => worker.stopProfile() } };
     }
     const client = clientAs(this.server, 'system:kube-scheduler', []);
-    const informers = new SharedInformerFactory({ client, log: this.log.child('scheduler') });
+    const informers = schedulerInformerFactory(client, this.log.child('scheduler'));
     const ac = new AbortController();
     const running = startScheduler({ client, informers, log: this.log.child('scheduler'), signal: ac.signal });
     this.sched = { running, ac, informers };

@@ -18,7 +18,15 @@ export interface InformerFactoryOptions {
   resyncMs?: number;
   /** Deep-freeze cached objects (tests). */
   freeze?: boolean;
+  /** Applied to every object entering any of this factory's informers (client-go's WithTransform), e.g. stripManagedFields. */
+  transform?: (obj: KubeObject) => KubeObject;
   pageSize?: number;
+}
+
+/** A transform that drops metadata.managedFields, which only server-side apply reads (client-go's TransformStripManagedFields). */
+export function stripManagedFields(obj: KubeObject): KubeObject {
+  if (obj.metadata?.managedFields !== undefined) delete obj.metadata.managedFields;
+  return obj;
 }
 
 export interface InformerScope {
@@ -54,6 +62,7 @@ export class SharedInformerFactory {
         clock: this.opts.clock,
         resyncMs: this.opts.resyncMs,
         freeze: this.opts.freeze,
+        transform: this.opts.transform,
         pageSize: this.opts.pageSize,
       });
       this.informers.set(key, inf);

@@ -8,7 +8,7 @@ import { FakeClock } from './fake-clock.ts';
 import { FakeTransport, statusReply, type RecordedRequest } from './fake-transport.ts';
 import { SharedInformer } from './informer.ts';
 import { listWatchFor } from './reflector.ts';
-import { SharedInformerFactory } from './factory.ts';
+import { SharedInformerFactory, stripManagedFields } from './factory.ts';
 
 function pod(name: string, rv: string, labels?: Record<string, string>, ns = 'd'): KubeObject {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns, resourceVersion: rv, labels } };
@@ -287,6 +287,35 @@ test('factory: one informer per resource and scope; start runs them; waitForCach
   await factory.shutdown();
   assert.ok(fake.watches.every((w) => w.isClosed));
   assert.equal(clock.pending(), 0);
+});
+
+test('factory transform: stripManagedFields drops managedFields from listed and watched objects before the cache and handlers see them', async () => {
+  const clock = new FakeClock();
+  const mf = [{ manager: 'kubectl', operation: 'Update', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': {} } }];
+  const listed = { ...pod('a', '1', { app: 'x' }), spec: { nodeName: 'n1' } };
+  listed.metadata.managedFields = mf;
+  const { fake } = fakeApi({ items: [listed], rv: '1' });
+  const factory = new SharedInformerFactory({ client: new ApiClient({ transport: fake }), log: recordingLogger([]), clock, transform: stripManagedFields });
+  const inf = factory.informer('', 'v1', 'pods');
+  const seen: KubeObject[] = [];
+  inf.addEventHandler({ onAdd: (o) => seen.push(o), onUpdate: (_old, o) => seen.push(o) });
+  const ac = new AbortController();
+  factory.start(ac.signal);
+  try {
+    assert.equal(await factory.waitForCacheSync(ac.signal), true);
+    const w = await fake.nextWatch();
+    const watched = pod('a', '2', { app: 'y' });
+    watched.metadata.managedFields = mf;
+    w.send('MODIFIED', watched);
+    await inf.whenSynced(ac.signal);
+    for (let i = 0; seen.length < 2 && i < 1000; i++) await new Promise((r) => setImmediate(r));
+    for (const o of [...seen, inf.lister.get('d', 'a')!]) assert.equal('managedFields' in o.metadata, false);
+    assert.deepEqual(seen.map((o) => o.metadata.labels), [{ app: 'x' }, { app: 'y' }], 'everything else is kept');
+    assert.deepEqual(seen[0]!.spec, { nodeName: 'n1' });
+  } finally {
+    ac.abort();
+    await factory.shutdown();
+  }
 });
 
 test('informer: another ERROR event backs off and relists', async () => {

@@ -37,6 +37,12 @@ export interface SharedInformerOptions<T> {
   resyncMs?: number;
   /** Deep-freeze objects entering the cache, so writes to them throw (use in tests). */
   freeze?: boolean;
+  /**
+   * Applied to every object before it enters the cache and reaches handlers (client-go's
+   * SetTransform), e.g. stripManagedFields. It may modify the object it is given (the
+   * informer's own decoded copy) and returns what to keep.
+   */
+  transform?: (obj: T) => T;
   pageSize?: number;
   backoff?: Backoff;
   random?: () => number;
@@ -181,7 +187,8 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Synced
     for (const obj of this.store.list()) this.emit('onUpdate', (h) => h.onUpdate?.(obj, obj));
   }
 
-  private admit(obj: T): T {
+  private admit(raw: T): T {
+    const obj = this.opts.transform ? this.opts.transform(raw) : raw;
     return this.opts.freeze ? deepFreeze(obj) : obj;
   }
 

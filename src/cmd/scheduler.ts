@@ -5,8 +5,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { ApiClient } from '../client/client.ts';
 import { HttpsTransport } from '../client/https-transport.ts';
-import { SharedInformerFactory } from '../client/factory.ts';
-import { startScheduler } from '../scheduler/run.ts';
+import { schedulerInformerFactory, startScheduler } from '../scheduler/run.ts';
 import { consoleLogger, type LogLevel } from '../base/log.ts';
 import { parseFlags } from './flags.ts';
 
@@ -30,7 +29,7 @@ export async function runScheduler(args: string[]): Promise<void> {
   const kubeconfig = (flags.kubeconfig as string | undefined) ?? process.env.KUBECONFIG ?? '/var/lib/skiff/kubeconfig.yaml';
   const transport = await HttpsTransport.fromKubeconfig(kubeconfig);
   const client = new ApiClient({ transport });
-  const informers = new SharedInformerFactory({ client, log });
+  const informers = schedulerInformerFactory(client, log);
   const ac = new AbortController();
   process.on('SIGINT', () => ac.abort());
   process.on('SIGTERM', () => ac.abort());

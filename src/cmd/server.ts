@@ -145,8 +145,8 @@ export async function runServer(args: string[]): Promise<void> {
     background.push(new Promise<void>((resolve) => components.signal.addEventListener('abort', () => resolve(worker.stop()), { once: true })));
   } else if (!flags['disable-scheduler']) {
     const client = clientAs('system:kube-scheduler', []);
-    const informers = new SharedInformerFactory({ client, log: log.child('scheduler') });
-    const { startScheduler } = await import('../scheduler/run.ts'); // loaded only when enabled (idle memory)
+    const { schedulerInformerFactory, startScheduler } = await import('../scheduler/run.ts'); // loaded only when enabled (idle memory)
+    const informers = schedulerInformerFactory(client, log.child('scheduler'));
     const sched = startScheduler({ client, informers, log: log.child('scheduler'), signal: components.signal });
     background.push(sched.done.then(() => informers.shutdown()));
   }

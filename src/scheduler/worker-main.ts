@@ -6,9 +6,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Session } from 'node:inspector/promises';
 import { consoleLogger, type LogLevel } from '../base/log.ts';
 import { ApiClient } from '../client/client.ts';
-import { SharedInformerFactory } from '../client/factory.ts';
 import { PortTransport, type PortLike } from './port-transport.ts';
-import { startScheduler, type StartSchedulerOptions } from './run.ts';
+import { schedulerInformerFactory, startScheduler, type StartSchedulerOptions } from './run.ts';
 
 export interface WorkerData {
   port: PortLike;
@@ -20,7 +19,7 @@ const data = workerData as WorkerData;
 const parent = parentPort!;
 const log = consoleLogger('scheduler', data.logLevel);
 const client = new ApiClient({ transport: new PortTransport(data.port) });
-const informers = new SharedInformerFactory({ client, log });
+const informers = schedulerInformerFactory(client, log);
 const ac = new AbortController();
 const running = startScheduler({ client, informers, log, signal: ac.signal, ...data.options });
 void running.ready.then((ok) => parent.postMessage({ t: 'ready', ok }));
