@@ -2,8 +2,9 @@
 // does: one process holds the API server (on SQLite in a temp dir), the scheduler (its own
 // user, its own informers, talking to the API through InProcessTransport) and the bench's own
 // client. Nodes are plain Node objects created through the API (no Leases, no kubelet); pods
-// are POSTed from ready-made JSON bodies with bounded concurrency. An all-namespaces pod
-// informer of the bench client (PodWatch) observes what the scheduler did.
+// are POSTed from ready-made JSON bodies with bounded concurrency. The bench client's
+// all-namespaces informers of bound pods (and, for the Unschedulable backlog, of unbound pods)
+// observe what the scheduler did (PodWatch).
 //
 // close() stops everything it started and removes the temp dir; it is also registered with the
 // bench's Cleanup, so Ctrl-C or a failure leaves nothing behind.
@@ -17,7 +18,7 @@ import { ApiServer } from '../src/apiserver/server.ts';
 import { consoleLogger, type Logger } from '../src/base/log.ts';
 import { ApiClient } from '../src/client/client.ts';
 import { rfc3339 } from '../src/client/clock.ts';
-import { SharedInformerFactory } from '../src/client/factory.ts';
+import { SharedInformerFactory, stripManagedFields } from '../src/client/factory.ts';
 import type { SharedInformer } from '../src/client/informer.ts';
 import { InProcessTransport } from '../src/client/inprocess-transport.ts';
 import type { Backend } from '../src/store/backend.ts';
@@ -78,18 +79,23 @@ export class SimCluster {
   private unregister?: () => Promise<void>;
   private closed?: Promise<void>;
 
-  private constructor(dir: string, backend: Backend, server: ApiServer, log: Logger) {
+  private constructor(dir: string, backend: Backend, server: ApiServer, log: Logger, watchUnscheduled: boolean) {
     this.dir = dir;
     this.backend = backend;
     this.server = server;
     this.log = log;
     this.client = clientAs(server, 'bench', ['system:masters']);
-    this.informers = new SharedInformerFactory({ client: this.client, log: log.child('bench-informers') });
-    this.watch = new PodWatch(this.informers.informer('', 'v1', 'pods'));
+    this.informers = new SharedInformerFactory({ client: this.client, log: log.child('bench-informers'), transform: stripManagedFields });
+    // Bound pods through a field selector: one event per pod (ADDED when it is bound), not two.
+    const bound = this.informers.informer('', 'v1', 'pods', { fieldSelector: 'spec.nodeName!=' });
+    this.watch = new PodWatch(bound, watchUnscheduled ? this.informers.informer('', 'v1', 'pods', { fieldSelector: 'spec.nodeName=' }) : undefined);
   }
 
-  /** A fresh API server on a fresh SQLite file (retaining 10,000 revisions, as `skiff server`). */
-  static async start(cleanup: Cleanup): Promise<SimCluster> {
+  /**
+   * A fresh API server on a fresh SQLite file (retaining 10,000 revisions, as `skiff server`).
+   * `watchUnscheduled`: also watch unbound pods, for PodWatch.unschedulable().
+   */
+  static async start(cleanup: Cleanup, opts: { watchUnscheduled?: boolean } = {}): Promise<SimCluster> {
     const dir = await mkdtemp(path.join(tmpdir(), 'skiff-bench-sched-'));
     const removeDir = () => rm(dir, { recursive: true, force: true });
     // Errors only: a benchmark's output is its figures; warnings would be per-pod noise.
@@ -99,7 +105,7 @@ export class SimCluster {
       backend = await openBackend(`sqlite://${path.join(dir, 'state.db')}`, { dataDir: dir, retainRevisions: 10_000, onError: (e) => log.error('datastore background error', { error: String(e) }) });
       const server = await ApiServer.start({ backend, log: log.child('apiserver') });
       server.setReady();
-      const c = new SimCluster(dir, backend, server, log);
+      const c = new SimCluster(dir, backend, server, log, !!opts.watchUnscheduled);
       c.unregister = cleanup.add(`scheduler bench cluster ${dir}`, () => c.shutdown());
       c.informers.start(c.stopInformers.signal);
       if (!(await c.informers.waitForCacheSync(c.stopInformers.signal))) throw new Error('bench pod informer did not sync');
@@ -219,8 +225,9 @@ interface Waiter {
 }
 
 /**
- * What the bench sees of pods, through its own informer: when each pod was first seen bound
- * (spec.nodeName) or marked unschedulable (PodScheduled=False), and which were deleted, with
+ * What the bench sees of pods, through its own informers: when each pod was first seen bound
+ * (spec.nodeName; from an informer of bound pods) or marked unschedulable (PodScheduled=False;
+ * from an informer of unbound pods, when given), and which bound pods were deleted, with
  * running counts per namespace. Times are performance.now() when the informer delivered the event.
  */
 export class PodWatch {
@@ -232,33 +239,35 @@ export class PodWatch {
   private readonly counts = new Map<string, { bound: number; unschedulable: number; deleted: number }>();
   private readonly waiters = new Set<Waiter>();
 
-  constructor(informer: SharedInformer<KubeObject>) {
-    const seen = (obj: KubeObject) => {
+  constructor(bound: SharedInformer<KubeObject>, unbound?: SharedInformer<KubeObject>) {
+    const seenBound = (obj: KubeObject) => {
       const ns = obj.metadata.namespace ?? '';
       const key = `${ns}/${obj.metadata.name}`;
-      const node = obj.spec?.nodeName as string | undefined;
-      if (node) {
-        if (this.boundAt.has(key)) return;
-        this.boundAt.set(key, performance.now());
-        this.nodeOf.set(key, node);
-        this.count(ns).bound++;
-      } else {
-        if (this.unschedulableAt.has(key)) return;
-        const conds = (obj.status?.conditions ?? []) as { type: string; status: string; reason?: string }[];
-        if (!conds.some((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable')) return;
-        this.unschedulableAt.set(key, performance.now());
-        this.count(ns).unschedulable++;
-      }
+      if (this.boundAt.has(key)) return;
+      this.boundAt.set(key, performance.now());
+      this.nodeOf.set(key, obj.spec?.nodeName as string);
+      this.count(ns).bound++;
       this.poke();
     };
-    informer.addEventHandler({
-      onAdd: seen,
-      onUpdate: (_old, obj) => seen(obj),
+    bound.addEventHandler({
+      onAdd: seenBound,
+      onUpdate: (_old, obj) => seenBound(obj),
       onDelete: (obj) => {
         this.count(obj.metadata.namespace ?? '').deleted++;
         this.poke();
       },
     });
+    const seenUnbound = (obj: KubeObject) => {
+      const ns = obj.metadata.namespace ?? '';
+      const key = `${ns}/${obj.metadata.name}`;
+      if (this.unschedulableAt.has(key)) return;
+      const conds = (obj.status?.conditions ?? []) as { type: string; status: string; reason?: string }[];
+      if (!conds.some((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable')) return;
+      this.unschedulableAt.set(key, performance.now());
+      this.count(ns).unschedulable++;
+      this.poke();
+    };
+    unbound?.addEventHandler({ onAdd: seenUnbound, onUpdate: (_old, obj) => seenUnbound(obj) });
   }
 
   /** Pods of the namespace seen bound / marked unschedulable / deleted so far. */
