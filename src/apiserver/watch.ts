@@ -16,10 +16,41 @@ import { objectFilter } from './filters.ts';
 import { statusOf, toApiError } from './status.ts';
 import { buildTable } from './tables/table.ts';
 import { TooOldResourceVersionError } from './watchcache/cache.ts';
+import type { CacheEvent } from './watchcache/types.ts';
 
 const MAX_BUFFERED = 16 * 1024 * 1024;
 /** Without timeoutSeconds a watch lasts between 30 and 60 minutes, as upstream's min-request-timeout. */
 const DEFAULT_MIN_TIMEOUT_S = 1800;
+
+/** The event most recently encoded by eventLine, and its line (a one-entry memo). */
+let lastEvent: CacheEvent | undefined;
+let lastLine: Buffer = Buffer.alloc(0);
+
+/**
+ * `{"type":…,"object":…}\n` of a cache event, as bytes. The cache delivers one change to every
+ * watcher synchronously, one after another, so a one-entry memo lets all of them write the
+ * same buffer (no per-watcher string building or UTF-8 encoding of the object). Events are
+ * immutable, so the memo is of a pure function; the buffer is read-only.
+ */
+function eventLine(e: CacheEvent): Buffer {
+  if (e === lastEvent) return lastLine;
+  const head = EVENT_HEADS[e.type];
+  const obj = e.objectBytes();
+  const line = Buffer.allocUnsafeSlow(head.length + obj.length + EVENT_TAIL.length);
+  head.copy(line, 0);
+  obj.copy(line, head.length);
+  EVENT_TAIL.copy(line, head.length + obj.length);
+  lastEvent = e;
+  lastLine = line;
+  return line;
+}
+
+const EVENT_HEADS: Record<CacheEvent['type'], Buffer> = {
+  ADDED: Buffer.from('{"type":"ADDED","object":'),
+  MODIFIED: Buffer.from('{"type":"MODIFIED","object":'),
+  DELETED: Buffer.from('{"type":"DELETED","object":'),
+};
+const EVENT_TAIL = Buffer.from('}\n');
 
 export function serveWatch(
   req: ApiRequest,
@@ -68,7 +99,7 @@ export function serveWatch(
       }, timeoutS * 1000);
       timer.unref?.();
 
-      const write = (line: string) => {
+      const write = (line: string | Buffer) => {
         if (ended) return;
         if (sink.write(line) > MAX_BUFFERED) finish();
       };
@@ -101,7 +132,8 @@ export function serveWatch(
               return;
             }
             const obj = e.object.apiVersion === apiVersion ? e.object : store.view(e.object);
-            const json = table ? encodeTable(obj) : obj === e.object ? e.objectJson() : JSON.stringify(obj);
+            if (!table && obj === e.object) return write(eventLine(e));
+            const json = table ? encodeTable(obj) : JSON.stringify(obj);
             write(`{"type":"${e.type}","object":${json}}\n`);
           },
           onClose(err) {

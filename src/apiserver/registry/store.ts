@@ -234,13 +234,14 @@ export class ResourceStore {
   }
 
   /**
-   * The JSON of an object this store returned. When the watch cache holds that very object
-   * (a create or update it adopted), its memoized JSON is reused (built from the stored text,
-   * not by JSON.stringify, and shared with lists and watches); otherwise it is stringified.
+   * The JSON of an object this store returned, as UTF-8 bytes. When the watch cache holds that
+   * very object (a create or update it adopted), its memoized bytes are reused (built from the
+   * stored text, not by JSON.stringify, and shared with lists and watches); otherwise the
+   * object is stringified. Read-only.
    */
-  json(obj: KubeObject): string {
+  json(obj: KubeObject): Buffer | string {
     const m = obj.metadata;
-    if (m?.name && this.cache.get(this.key(m.namespace, m.name)) === obj) return this.cache.objectJson(obj);
+    if (m?.name && this.cache.get(this.key(m.namespace, m.name)) === obj) return this.cache.objectBytes(obj);
     return JSON.stringify(obj);
   }
 

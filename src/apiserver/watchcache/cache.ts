@@ -179,12 +179,12 @@ export class WatchCache {
     return this.entries.get(key)?.object;
   }
 
-  /** JSON of a cached object, computed once per object and shared (for list encoding). */
+  /** JSON of a cached object (decoded from objectBytes; the bytes are what is kept). */
   objectJson(obj: KubeObject): string {
     return this.memo.json(obj);
   }
 
-  /** objectJson as UTF-8 bytes, encoded once per object and shared (read-only; for large lists). */
+  /** The UTF-8 bytes of a cached object's JSON, encoded once per object and shared (read-only). */
   objectBytes(obj: KubeObject): Buffer {
     return this.memo.bytes(obj);
   }

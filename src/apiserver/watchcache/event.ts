@@ -26,6 +26,10 @@ export class CacheEventImpl implements CacheEvent {
   objectJson(): string {
     return this.memo.json(this.object);
   }
+
+  objectBytes(): Buffer {
+    return this.memo.bytes(this.object);
+  }
 }
 
 /** A shallow copy of `obj` whose metadata.resourceVersion is `revision` (content shared). */

@@ -51,3 +51,20 @@ test('json is computed once per object', () => {
   const plain: KubeObject = { metadata: { name: 'b' } };
   assert.equal(memo.json(plain), JSON.stringify(plain));
 });
+
+test('bytes are encoded once per object, in a buffer of their own, and decode to the JSON', () => {
+  const memo = new JsonMemo();
+  const text = '{"kind":"Pod","metadata":{"name":"ünï"},"data":{"k":"\u2603"}}';
+  const obj = parsed(text, '9');
+  memo.seed(obj, text);
+  const b = memo.bytes(obj);
+  assert.equal(memo.bytes(obj), b);
+  const want = '{"kind":"Pod","metadata":{"resourceVersion":"9","name":"ünï"},"data":{"k":"\u2603"}}';
+  assert.equal(b.toString('utf8'), want);
+  assert.equal(memo.json(obj), want);
+  // small objects are not slices of Buffer's shared pool (one would keep 8 KiB alive)
+  assert.equal(b.byteOffset, 0);
+  assert.equal(b.buffer.byteLength, b.length);
+  const big: KubeObject = { metadata: { name: 'big' }, data: { x: 'y'.repeat(10_000) } };
+  assert.equal(memo.bytes(big).toString('utf8'), JSON.stringify(big));
+});

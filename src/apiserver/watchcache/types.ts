@@ -22,8 +22,11 @@ export interface CacheEvent {
   /** The store revision of the change. For the synthetic ADDED events of a watch from ''/'0'
    *  it is the object's own modRevision (those come in key order, not revision order). */
   readonly revision: number;
-  /** JSON.stringify(object), computed once and shared by every watcher and every list that
-   *  asks for the same object (memoized per object; see WatchCache.objectJson). */
+  /** The UTF-8 bytes of JSON.stringify(object), computed once and shared by every watcher and
+   *  every list that asks for the same object (memoized per object; see WatchCache.objectBytes).
+   *  Read-only. */
+  objectBytes(): Buffer;
+  /** The same JSON as a string (decoded from objectBytes()). */
   objectJson(): string;
 }
 
