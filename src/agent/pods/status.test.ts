@@ -212,3 +212,81 @@ test('qos: classes and cgroup parents', () => {
   assert.equal(podCgroupParent('/skiff/', 'Burstable', 'u1'), '/skiff/pods/burstable/podu1');
   assert.equal(podCgroupParent('/skiff', 'BestEffort', 'u1'), '/skiff/pods/besteffort/podu1');
 });
+
+// ---- sidecars (init containers with restartPolicy Always) ----
+
+function withSidecar(spec: Record<string, unknown> = {}, sidecar: Record<string, unknown> = {}): KubeObject {
+  return pod({ initContainers: [{ name: 'sc', image: 'busybox', restartPolicy: 'Always', ...sidecar }, { name: 'i2', image: 'busybox' }], ...spec });
+}
+const done = (name: string, exitCode = 0) => c(name, { state: 'exited', exitCode, finishedAt: NOW - 1000 });
+
+test('status (sidecars): a running sidecar is started and ready in initContainerStatuses; Initialized waits for the regular init container', () => {
+  const s = generatePodStatus(withSidecar(), { sandboxes: [sb], containers: [c('sc', { id: 'side' }), c('i2')] }, ctx());
+  const sc = s.initContainerStatuses![0]!;
+  assert.deepEqual(sc.state, { running: { startedAt: rfc3339(NOW - 30_000) } });
+  assert.equal(sc.started, true);
+  assert.equal(sc.ready, true);
+  assert.equal(sc.containerID, 'crun://side');
+  assert.equal(s.phase, 'Pending');
+  assert.equal(cond(s, 'Initialized').message, 'containers with incomplete status: [i2]');
+});
+
+test('status (sidecars): Initialized, ContainersReady and Ready need the sidecar started and ready', () => {
+  const cases: { name: string; sidecar: Record<string, unknown>; started: boolean; ready: boolean; want: { phase: string; scStarted: boolean; scReady: boolean; initialized: string; containersReady: string; readyMsg?: string } }[] = [
+    { name: 'no probes', sidecar: {}, started: false, ready: false, want: { phase: 'Running', scStarted: true, scReady: true, initialized: 'True', containersReady: 'True' } },
+    { name: 'readiness probe failing', sidecar: { readinessProbe: { exec: { command: ['x'] } } }, started: false, ready: false, want: { phase: 'Running', scStarted: true, scReady: false, initialized: 'True', containersReady: 'False', readyMsg: 'containers with unready status: [sc]' } },
+    { name: 'readiness probe passing', sidecar: { readinessProbe: { exec: { command: ['x'] } } }, started: false, ready: true, want: { phase: 'Running', scStarted: true, scReady: true, initialized: 'True', containersReady: 'True' } },
+    { name: 'startup probe not yet passed (restarted after init)', sidecar: { startupProbe: { exec: { command: ['x'] } } }, started: false, ready: true, want: { phase: 'Running', scStarted: false, scReady: false, initialized: 'True', containersReady: 'False', readyMsg: 'containers with unready status: [sc]' } },
+  ];
+  for (const k of cases) {
+    const p = withSidecar({}, k.sidecar);
+    const s = generatePodStatus(p, { sandboxes: [sb], containers: [c('sc', { id: 'side' }), done('i2'), c('app', { id: 'main' })] }, ctx({ started: () => k.started, ready: () => k.ready }));
+    const sc = s.initContainerStatuses![0]!;
+    assert.equal(s.phase, k.want.phase, k.name);
+    assert.equal(sc.started, k.want.scStarted, k.name);
+    assert.equal(sc.ready, k.want.scReady, k.name);
+    assert.equal(cond(s, 'Initialized').status, k.want.initialized, k.name);
+    assert.equal(cond(s, 'ContainersReady').status, k.want.containersReady, k.name);
+    assert.equal(cond(s, 'Ready').status, k.want.containersReady, k.name);
+    if (k.want.readyMsg) assert.equal(cond(s, 'Ready').message, k.want.readyMsg, k.name);
+  }
+});
+
+test('status (sidecars): a sidecar not yet started keeps Initialized False and the pod Pending', () => {
+  const p = withSidecar({}, { startupProbe: { exec: { command: ['x'] } } });
+  const s = generatePodStatus(p, { sandboxes: [sb], containers: [c('sc')] }, ctx());
+  assert.equal(s.phase, 'Pending');
+  assert.equal(s.initContainerStatuses![0]!.started, false);
+  assert.deepEqual(cond(s, 'Initialized'), { type: 'Initialized', status: 'False', reason: 'ContainersNotInitialized', message: 'containers with incomplete status: [sc i2]', lastProbeTime: null, lastTransitionTime: rfc3339(NOW) });
+  const started = generatePodStatus(p, { sandboxes: [sb], containers: [c('sc', { id: 'side' }), done('i2')] }, ctx({ started: (id) => id === 'side' }));
+  assert.equal(cond(started, 'Initialized').status, 'True');
+});
+
+test('status (sidecars): phase comes from the regular containers (a sidecar stopped at the end is not a failure)', () => {
+  const cases: { policy: string; app: ContainerInfo; sc: ContainerInfo; terminal?: boolean; want: string }[] = [
+    { policy: 'Never', app: c('app'), sc: c('sc'), want: 'Running' },
+    { policy: 'Never', app: done('app', 0), sc: c('sc'), want: 'Running' }, // before the agent stops the sidecar
+    { policy: 'Never', app: done('app', 0), sc: done('sc', 143), want: 'Succeeded' },
+    { policy: 'Never', app: done('app', 0), sc: done('sc', 137), terminal: true, want: 'Succeeded' },
+    { policy: 'Never', app: done('app', 1), sc: done('sc', 143), want: 'Failed' },
+    { policy: 'OnFailure', app: done('app', 0), sc: done('sc', 143), want: 'Succeeded' },
+    { policy: 'OnFailure', app: done('app', 1), sc: c('sc'), want: 'Running' },
+    { policy: 'Always', app: done('app', 0), sc: done('sc', 143), want: 'Running' },
+    { policy: 'Always', app: c('app'), sc: done('sc', 1), want: 'Running' }, // sidecar restarting
+  ];
+  for (const k of cases) {
+    const s = generatePodStatus(withSidecar({ restartPolicy: k.policy }), { sandboxes: [sb], containers: [k.sc, done('i2'), k.app] }, ctx({ podIsTerminal: k.terminal }));
+    assert.equal(s.phase, k.want, `${k.policy} app=${k.app.state}/${k.app.exitCode} sc=${k.sc.state}/${k.sc.exitCode}`);
+  }
+});
+
+test('status (sidecars): a crash-looping sidecar after initialisation keeps the pod Running, Initialized, not Ready', () => {
+  const s = generatePodStatus(withSidecar(), { sandboxes: [sb], containers: [c('sc', { state: 'exited', exitCode: 1, attempt: 2, finishedAt: NOW - 1000 }), done('i2'), c('app')] }, ctx({ reasons: { sc: { reason: 'CrashLoopBackOff', message: 'back-off 20s restarting failed container=sc pod=web_default(u1)' } } }));
+  const sc = s.initContainerStatuses![0]!;
+  assert.equal(sc.state.waiting?.reason, 'CrashLoopBackOff');
+  assert.equal(sc.lastState.terminated?.exitCode, 1);
+  assert.equal(sc.restartCount, 2);
+  assert.equal(s.phase, 'Running');
+  assert.equal(cond(s, 'Initialized').status, 'True');
+  assert.equal(cond(s, 'Ready').message, 'containers with unready status: [sc]');
+});

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { KubeObject } from '../../api/types.ts';
 import { silentLogger } from '../../base/log.ts';
-import { FakeClock } from '../../client/testing.ts';
+import { FakeClock, flushMicrotasks } from '../../client/testing.ts';
 import { ImageError, type ImageInfo, type ImageService, type PullOptions } from '../images/types.ts';
 import { agentPaths } from '../paths.ts';
 import { FakeRuntime } from './fake-runtime.ts';
@@ -51,6 +51,8 @@ interface Harness {
   deletions: { name: string; uid: string }[];
   teardowns: string[];
   secrets: Map<string, KubeObject>;
+  /** The options the workers were made with (to make another set: an agent restart). */
+  options: PodWorkersOptions;
 }
 
 async function harness(t: { after(fn: () => Promise<void> | void): void }, extra: Partial<PodWorkersOptions> = {}): Promise<Harness> {
@@ -64,7 +66,7 @@ async function harness(t: { after(fn: () => Promise<void> | void): void }, extra
   const deletions: { name: string; uid: string }[] = [];
   const teardowns: string[] = [];
   const secrets = new Map<string, KubeObject>();
-  const workers = new PodWorkers({
+  const options: PodWorkersOptions = {
     runtime: rt,
     images,
     volumes: { setUp: async () => ({ paths: new Map([['data', path.join(dir, 'vol')]]) }), tearDown: async (uid) => void teardowns.push(uid) },
@@ -80,12 +82,13 @@ async function harness(t: { after(fn: () => Promise<void> | void): void }, extra
     getSecret: async (ns, name) => secrets.get(`${ns}/${name}`),
     clusterDNS: ['10.43.0.10'],
     ...extra,
-  });
+  };
+  const workers = new PodWorkers(options);
   t.after(async () => {
     await workers.close();
     await rm(dir, { recursive: true, force: true });
   });
-  return { clock, rt, images, workers, events, statuses, deletions, teardowns, secrets };
+  return { clock, rt, images, workers, events, statuses, deletions, teardowns, secrets, options };
 }
 
 function pod(spec: Record<string, unknown> = {}, meta: Record<string, unknown> = {}): KubeObject {
@@ -431,4 +434,169 @@ test('worker: a pod first seen with a terminal phase in the API is not run again
   assert.equal(h.rt.latest('uid-done', 'app'), undefined, 'nothing started for the Succeeded pod');
   assert.equal((await h.rt.containerStatus(id))?.state, 'exited', 'the leftover container was stopped');
   assert.equal(h.statuses.length, 0, 'the API status is left as it is');
+});
+
+// ---- sidecars (init containers with restartPolicy Always) ----
+
+function sidecarPod(spec: Record<string, unknown> = {}, meta: Record<string, unknown> = {}): KubeObject {
+  return pod({
+    initContainers: [
+      { name: 'proxy', image: 'busybox:1.36', restartPolicy: 'Always' },
+      { name: 'setup', image: 'busybox:1.36' },
+      { name: 'logger', image: 'busybox:1.36', restartPolicy: 'Always' },
+    ],
+    ...spec,
+  }, meta);
+}
+
+const created = (h: Harness) => h.rt.calls.filter((c) => c.startsWith('createContainer')).map((c) => c.split(' ')[1]);
+
+test('worker (sidecars): init containers in order, sidecars keep running, the pod becomes Ready', async (t) => {
+  const h = await harness(t);
+  h.rt.script = (cfg) => (cfg.name === 'setup' ? { exitCode: 0 } : {});
+  h.workers.update(sidecarPod());
+  await settle(h);
+  assert.deepEqual(created(h), ['proxy', 'setup', 'logger', 'app']);
+  const s = last(h);
+  assert.equal(s.phase, 'Running');
+  const [proxy, setup, logger] = s.initContainerStatuses!;
+  for (const sc of [proxy!, logger!]) {
+    assert.ok(sc.state.running, `${sc.name} running`);
+    assert.equal(sc.started, true);
+    assert.equal(sc.ready, true);
+    assert.equal(sc.restartCount, 0);
+  }
+  assert.equal(setup!.state.terminated?.reason, 'Completed');
+  for (const type of ['Initialized', 'ContainersReady', 'Ready']) assert.equal(s.conditions.find((c) => c.type === type)!.status, 'True', type);
+});
+
+test('worker (sidecars): a sidecar with a startup probe holds the next init container until it passes', async (t) => {
+  const h = await harness(t);
+  let healthy = false;
+  h.rt.execHandler = () => ({ exitCode: healthy ? 0 : 1 });
+  h.workers.update(pod({ initContainers: [{ name: 'proxy', image: 'busybox:1.36', restartPolicy: 'Always', startupProbe: { exec: { command: ['ok'] }, periodSeconds: 1, failureThreshold: 30 } }] }));
+  await settle(h);
+  assert.deepEqual(created(h), ['proxy']);
+  assert.equal(last(h).initContainerStatuses![0]!.started, false);
+  assert.equal(last(h).phase, 'Pending');
+  healthy = true;
+  await h.clock.advance(1_000);
+  await settle(h);
+  assert.deepEqual(created(h), ['proxy', 'app']);
+  assert.equal(last(h).initContainerStatuses![0]!.started, true);
+  assert.equal(last(h).phase, 'Running');
+});
+
+test('worker (sidecars): a sidecar is restarted when it exits under restartPolicy Never, with CrashLoopBackOff', async (t) => {
+  const h = await harness(t);
+  h.rt.script = (cfg) => (cfg.name === 'setup' ? { exitCode: 0 } : {});
+  h.workers.update(sidecarPod({ restartPolicy: 'Never' }));
+  await settle(h);
+  h.rt.exit(h.rt.latest('uid-1', 'proxy')!.id, 0);
+  await settle(h);
+  assert.equal(h.rt.latest('uid-1', 'proxy')!.attempt, 1, 'restarted at once');
+  assert.equal(h.rt.latest('uid-1', 'proxy')!.state, 'running');
+  h.rt.exit(h.rt.latest('uid-1', 'proxy')!.id, 1);
+  await settle(h);
+  const s = last(h).initContainerStatuses![0]!;
+  assert.equal(s.state.waiting?.reason, 'CrashLoopBackOff');
+  assert.equal(s.restartCount, 1);
+  assert.equal(last(h).phase, 'Running');
+  assert.equal(h.rt.latest('uid-1', 'setup')!.attempt, 0, 'the regular init container is not run again');
+  await h.clock.advance(10_000);
+  await settle(h);
+  assert.equal(h.rt.latest('uid-1', 'proxy')!.attempt, 2, 'restarted after the back-off');
+  assert.equal(last(h).initContainerStatuses![0]!.restartCount, 2);
+});
+
+test('worker (sidecars): liveness failure restarts a sidecar', async (t) => {
+  const h = await harness(t);
+  h.rt.execHandler = () => ({ exitCode: 1 });
+  h.workers.update(pod({ initContainers: [{ name: 'proxy', image: 'busybox:1.36', restartPolicy: 'Always', livenessProbe: { exec: { command: ['check'] }, periodSeconds: 1, failureThreshold: 2 } }] }));
+  await settle(h);
+  await h.clock.advance(1_000);
+  await settle(h);
+  assert.equal(h.rt.latest('uid-1', 'proxy')!.attempt, 1);
+  assert.ok(h.events.includes('Normal Killing Init container proxy failed liveness probe'), h.events.join('\n'));
+  assert.equal(h.rt.latest('uid-1', 'app')!.attempt, 0, 'the main container keeps running');
+});
+
+test('worker (sidecars): a Never pod whose main container exits 0 stops its sidecars (last one first) and is Succeeded', async (t) => {
+  const h = await harness(t);
+  h.rt.script = (cfg) => (cfg.name === 'setup' ? { exitCode: 0 } : {});
+  h.workers.update(sidecarPod({ restartPolicy: 'Never' }));
+  await settle(h);
+  h.rt.exit(h.rt.latest('uid-1', 'app')!.id, 0);
+  await settle(h);
+  const s = last(h);
+  assert.equal(s.phase, 'Succeeded');
+  assert.equal(s.initContainerStatuses![0]!.state.terminated?.exitCode, 143, 'the sidecar was stopped');
+  assert.deepEqual(h.rt.calls.filter((c) => c.startsWith('stopContainer')), ['stopContainer logger 30', 'stopContainer proxy 30']);
+  assert.equal(h.rt.latest('uid-1', 'proxy')!.attempt, 0, 'not restarted');
+  const failed = await harness(t);
+  failed.rt.script = (cfg) => (cfg.name === 'setup' ? { exitCode: 0 } : {});
+  failed.workers.update(sidecarPod({ restartPolicy: 'OnFailure' }));
+  await settle(failed);
+  failed.rt.exit(failed.rt.latest('uid-1', 'app')!.id, 0);
+  await settle(failed);
+  assert.equal(last(failed).phase, 'Succeeded');
+});
+
+test('worker (sidecars): deletion stops regular containers first, then the sidecars in reverse order, within one grace period', async (t) => {
+  const h = await harness(t);
+  const hooks: string[] = [];
+  h.rt.script = (cfg) => (cfg.name === 'setup' ? { exitCode: 0 } : {});
+  // the main container's preStop takes 4 s: the sidecars wait for it, and their grace shrinks by that
+  h.rt.execHandler = async (id, o) => {
+    const name = h.rt.containers.get(id)!.name;
+    hooks.push(name);
+    if (name === 'app') await new Promise<void>((r) => h.clock.setTimeout(r, 4_000));
+    return { exitCode: 0 };
+  };
+  const preStop = { preStop: { exec: { command: ['bye'] } } };
+  const spec = {
+    terminationGracePeriodSeconds: 10,
+    initContainers: [
+      { name: 'proxy', image: 'busybox:1.36', restartPolicy: 'Always', lifecycle: preStop },
+      { name: 'setup', image: 'busybox:1.36' },
+      { name: 'logger', image: 'busybox:1.36', restartPolicy: 'Always' },
+    ],
+    containers: [{ name: 'app', image: 'busybox:1.36', lifecycle: preStop }, { name: 'web', image: 'busybox:1.36' }],
+  };
+  h.workers.update(pod(spec));
+  await settle(h);
+  h.workers.update(pod(spec, { deletionTimestamp: '2026-01-01T00:01:00Z' }));
+  const stops = () => h.rt.calls.filter((c) => c.startsWith('stopContainer'));
+  try {
+    for (let i = 0; i < 100 && (hooks.length < 2 || stops().length < 1); i++) await flushMicrotasks();
+    assert.deepEqual(stops(), ['stopContainer web 10'], 'web stops at once, sidecars wait for app');
+    assert.deepEqual([...hooks].sort(), ['app', 'proxy'], 'preStop hooks run at once');
+    await h.clock.advance(4_000);
+    await settle(h);
+    assert.deepEqual(stops(), ['stopContainer web 10', 'stopContainer app 6', 'stopContainer logger 6', 'stopContainer proxy 6']);
+    assert.deepEqual(h.deletions, [{ name: 'web', uid: 'uid-1' }]);
+  } finally {
+    await h.clock.advance(60_000); // never leave the kill waiting on the clock (close() awaits it)
+  }
+});
+
+test('worker (sidecars): after an agent restart running sidecars are adopted, not restarted', async (t) => {
+  const h = await harness(t);
+  h.rt.script = (cfg) => (cfg.name === 'setup' ? { exitCode: 0 } : {});
+  const p = sidecarPod();
+  h.workers.update(p);
+  await settle(h);
+  const before = created(h).length;
+  await h.workers.close();
+  const again = new PodWorkers(h.options);
+  t.after(() => again.close());
+  again.update({ ...p, status: last(h) });
+  await again.idle();
+  await again.relist();
+  await again.idle();
+  assert.equal(created(h).length, before, 'nothing created again');
+  const s = again.lastStatus('uid-1') ?? last(h);
+  assert.deepEqual(s.initContainerStatuses!.map((c) => c.restartCount), [0, 0, 0]);
+  assert.ok(s.initContainerStatuses![0]!.state.running);
+  assert.equal(h.rt.calls.filter((c) => c.startsWith('stopContainer')).length, 0);
 });
