@@ -98,8 +98,10 @@ spec:
   assert.deepEqual([conds.Initialized, conds.ContainersReady, conds.Ready], ['True', 'True', 'True']);
   assert.equal(pod.status.phase, 'Running');
   assert.equal(await kubectlOk(c(), ['logs', 'with-sidecar', '-c', 'main']), 'served-by-sidecar\n');
-  // the sidecar keeps serving the running pod
+  // the sidecar keeps serving the running pod, and kubectl reaches it and counts it
   assert.equal(await kubectlOk(c(), ['exec', 'with-sidecar', '-c', 'main', '--', 'wget', '-qO-', 'http://127.0.0.1:8080/index.html']), 'served-by-sidecar\n');
+  assert.equal(await kubectlOk(c(), ['exec', 'with-sidecar', '-c', 'files', '--', 'cat', '/www/index.html']), 'served-by-sidecar\n');
+  assert.match(await kubectlOk(c(), ['get', 'pod', 'with-sidecar', '--no-headers']), /^with-sidecar\s+2\/2\s+Running\s+0\s/);
 
   // agent restart: the running sidecar is adopted as it is
   const old = c();
