@@ -600,3 +600,32 @@ test('worker (sidecars): after an agent restart running sidecars are adopted, no
   assert.ok(s.initContainerStatuses![0]!.state.running);
   assert.equal(h.rt.calls.filter((c) => c.startsWith('stopContainer')).length, 0);
 });
+
+test('worker (sidecars): a sidecar waits for the main container at most the grace period, then gets the 2 s minimum', async (t) => {
+  const h = await harness(t);
+  // the main container's preStop never ends on its own: it is cut at the grace period
+  h.rt.execHandler = async (_id, o) => {
+    await new Promise<void>((r) => o.signal!.addEventListener('abort', () => r(), { once: true }));
+    return { exitCode: 137, timedOut: true };
+  };
+  const spec = {
+    terminationGracePeriodSeconds: 5,
+    initContainers: [{ name: 'proxy', image: 'busybox:1.36', restartPolicy: 'Always' }],
+    containers: [{ name: 'app', image: 'busybox:1.36', lifecycle: { preStop: { exec: { command: ['hang'] } } } }],
+  };
+  h.workers.update(pod(spec));
+  await settle(h);
+  h.workers.update(pod(spec, { deletionTimestamp: '2026-01-01T00:01:00Z' }));
+  try {
+    await h.clock.whenTimers(2); // the preStop deadline and the sidecar's wait
+    await h.clock.advance(4_999);
+    const stops = () => h.rt.stopGrace.map((s) => `${s.name} ${s.grace}`).sort();
+    assert.deepEqual(stops(), [], 'nothing stopped before the grace period');
+    await h.clock.advance(1);
+    await settle(h);
+    assert.deepEqual(stops(), ['app 2', 'proxy 2']);
+    assert.equal(h.deletions.length, 1);
+  } finally {
+    await h.clock.advance(60_000);
+  }
+});

@@ -609,6 +609,7 @@ export class PodWorkers {
     const ref = this.containerRef(pod, info.name);
     this.o.recorder.event(ref, 'Normal', 'Killing', message && message !== 'FailedPostStartHook' ? message : `Stopping container ${info.name}`);
     let remaining = grace;
+    let spent = false;
     const preStop = spec?.lifecycle?.preStop;
     if (preStop && !skipPreStop && info.state === 'running' && grace > 0) {
       const t0 = this.o.clock.now();
@@ -620,12 +621,16 @@ export class PodWorkers {
         d.dispose();
       }
       remaining = grace - Math.floor((this.o.clock.now() - t0) / 1000);
-      if (remaining < MIN_GRACE_SECONDS) remaining = MIN_GRACE_SECONDS;
+      spent = true;
     }
     if (ordering && remaining > 0) {
       const waited = await ordering.waitForTurn(info.name, remaining);
-      if (waited > 0) remaining = Math.max(remaining - waited, MIN_GRACE_SECONDS);
+      if (waited > 0) {
+        remaining -= waited;
+        spent = true;
+      }
     }
+    if (spent && remaining < MIN_GRACE_SECONDS) remaining = MIN_GRACE_SECONDS;
     await this.o.runtime.stopContainer(info.id, remaining);
   }
 
