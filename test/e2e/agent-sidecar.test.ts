@@ -1,7 +1,8 @@
 // Sidecar containers end to end (KEP-753: init containers with restartPolicy Always): a real
 // `skiff server` with its local agent (crun, CNI bridge, overlayfs), a local registry serving
 // busybox, and the real kubectl 1.32. A sidecar serves a file that a later regular init
-// container must fetch; a Job-style restartPolicy Never pod completes with its sidecar stopped;
+// container must fetch; a sidecar that exits is restarted under restartPolicy Never; a Job-style
+// restartPolicy Never pod completes with its sidecar stopped;
 // deletion stops regular containers before sidecars (last defined first); a restarted agent
 // adopts running sidecars. Waiting is on conditions (`kubectl wait`), never on sleeps.
 
@@ -142,6 +143,36 @@ spec:
   assert.equal(pod.status.containerStatuses[0].state.terminated?.exitCode, 0);
   assert.equal(await kubectlOk(c(), ['logs', 'job-like', '-c', 'work']), 'work-done\n');
   await kubectlOk(c(), ['delete', 'pod', 'job-like', '--wait=true']);
+});
+
+test('a sidecar that exits is restarted even under restartPolicy Never, while the main container keeps running', async () => {
+  await apply(`
+apiVersion: v1
+kind: Pod
+metadata: {name: sidecar-restarts}
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 2
+  initContainers:
+  - name: flaky
+    image: IMAGE
+    restartPolicy: Always
+    command: [sh, -c, 'if [ -e /state/ran ]; then exec sleep 3600; fi; touch /state/ran; exit 3']
+    volumeMounts: [{name: state, mountPath: /state}]
+  containers:
+  - {name: main, image: IMAGE, command: [sh, -c, 'exec sleep 3600']}
+  volumes: [{name: state, emptyDir: {}}]
+`);
+  await waitFor('pod/sidecar-restarts', 'jsonpath={.status.initContainerStatuses[0].restartCount}=1');
+  await waitFor('pod/sidecar-restarts', 'condition=Ready');
+  const pod = await podJson('sidecar-restarts');
+  const flaky = pod.status.initContainerStatuses[0];
+  assert.ok(flaky.state.running, `running again: ${JSON.stringify(flaky)}`);
+  assert.equal(flaky.lastState.terminated?.exitCode, 3);
+  assert.equal(pod.status.phase, 'Running');
+  assert.equal(pod.status.containerStatuses[0].restartCount, 0);
+  assert.ok(pod.status.containerStatuses[0].state.running);
+  await kubectlOk(c(), ['delete', 'pod', 'sidecar-restarts', '--wait=true']);
 });
 
 test('deletion stops the regular containers first, then the sidecars in reverse order of definition', async () => {
