@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { startCluster, destroyCluster, kubectl, kubectlOk, type Cluster } from './harness.ts';
+import { startCluster, destroyCluster, kubectl, kubectlOk, kubectlWait, type Cluster } from './harness.ts';
 import { startTestRegistry, pushToRegistry } from '../../src/agent/images/testimage.ts';
 
 const AGENT_INDEX = 17;
@@ -48,13 +48,8 @@ async function apply(yaml: string): Promise<void> {
   await kubectlOk(c(), ['apply', '-f', '-'], yaml.replaceAll('IMAGE', IMG));
 }
 
-async function waitFor(what: string, cond: string, timeout = '90s'): Promise<void> {
-  const r = await kubectl(c(), ['wait', `--for=${cond}`, what, `--timeout=${timeout}`]);
-  if (r.code !== 0) {
-    const pod = await kubectl(c(), ['get', what, '-o', 'yaml']);
-    const ev = await kubectl(c(), ['get', 'events']);
-    throw new Error(`waiting for ${what} ${cond} failed: ${r.stderr}\n${pod.stdout}\n${ev.stdout}\n--- server log tail ---\n${c().logs().slice(-4000)}`);
-  }
+function waitFor(what: string, cond: string, timeout = '90s'): Promise<void> {
+  return kubectlWait(c(), what, cond, timeout);
 }
 
 async function podJson(name: string): Promise<any> {

@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
-import { startCluster, destroyCluster, kubectl, kubectlOk, kubectlStream, KUBECTL, type Cluster } from './harness.ts';
+import { startCluster, destroyCluster, kubectl, kubectlOk, kubectlStream, kubectlWait, KUBECTL, type Cluster } from './harness.ts';
 import { startTestRegistry, pushToRegistry, writeOciArchive } from '../../src/agent/images/testimage.ts';
 
 let cluster: Cluster | undefined;
@@ -79,13 +79,8 @@ async function apply(yaml: string): Promise<void> {
   await kubectlOk(c(), ['apply', '-f', '-'], yaml.replaceAll('IMAGE', IMG));
 }
 
-async function waitFor(what: string, cond: string, timeout = '90s'): Promise<void> {
-  const r = await kubectl(c(), ['wait', `--for=${cond}`, what, `--timeout=${timeout}`]);
-  if (r.code !== 0) {
-    const pod = await kubectl(c(), ['get', what, '-o', 'yaml']);
-    const ev = await kubectl(c(), ['get', 'events', '-A']);
-    throw new Error(`waiting for ${what} ${cond} failed: ${r.stderr}\n${pod.stdout}\n${ev.stdout}\n--- server log tail ---\n${c().logs().slice(-4000)}`);
-  }
+function waitFor(what: string, cond: string, timeout = '90s'): Promise<void> {
+  return kubectlWait(c(), what, cond, timeout);
 }
 
 async function jsonpath(what: string, expr: string): Promise<string> {

@@ -142,6 +142,19 @@ export async function kubectlOk(c: Pick<Cluster, 'kubeconfig' | 'dataDir'>, args
   return r.stdout;
 }
 
+/**
+ * `kubectl wait --for=<cond> <what>`; on failure the error carries the object's YAML, the events
+ * of every namespace and the tail of the server's log.
+ */
+export async function kubectlWait(c: Cluster, what: string, cond: string, timeout = '90s'): Promise<void> {
+  const r = await kubectl(c, ['wait', `--for=${cond}`, what, `--timeout=${timeout}`]);
+  if (r.code !== 0) {
+    const obj = await kubectl(c, ['get', what, '-o', 'yaml']);
+    const ev = await kubectl(c, ['get', 'events', '-A']);
+    throw new Error(`waiting for ${what} ${cond} failed: ${r.stderr}\n${obj.stdout}\n${ev.stdout}\n--- server log tail ---\n${c.logs().slice(-4000)}`);
+  }
+}
+
 /** A long-running kubectl (e.g. get -w) whose output lines can be awaited. */
 export function kubectlStream(c: Pick<Cluster, 'kubeconfig' | 'dataDir'>, args: string[]) {
   const child = spawn(KUBECTL, ['--kubeconfig', c.kubeconfig, '--cache-dir', path.join(c.dataDir, 'kubectl-cache'), ...args], {
