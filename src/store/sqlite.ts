@@ -92,6 +92,15 @@ interface ReplayRow extends ListRow {
   pc: number | null;
 }
 
+/**
+ * WAL pages after which a commit checkpoints (copies the WAL into the database, with a sync of
+ * each). The checkpoint runs inside that COMMIT on the event loop, so its size is a pause every
+ * request in flight waits out: 1000 pages (SQLite's default, ≈ 4 MiB) blocked 7–10 ms per
+ * checkpoint under pod creates, 250 pages ≈ 3 ms, for 15–25 % more time in commits overall
+ * (≈ 5–9 µs per create; bench/RESULTS.md, 2026-11-22 06:40).
+ */
+const WAL_AUTOCHECKPOINT_PAGES = 250;
+
 export class SqliteBackend implements Backend {
   private readonly db: DatabaseSync;
   private readonly path: string;
@@ -128,7 +137,7 @@ export class SqliteBackend implements Backend {
       this.db.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA auto_vacuum = INCREMENTAL;');
       const mode = this.db.prepare('PRAGMA journal_mode = WAL').get() as { journal_mode: string };
       if (mode.journal_mode !== 'wal') throw new Error(`cannot use WAL journal (got ${mode.journal_mode})`);
-      this.db.exec(`PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 1000; PRAGMA journal_size_limit = ${4 << 20};
+      this.db.exec(`PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}; PRAGMA journal_size_limit = ${4 << 20};
         PRAGMA cache_size = -16000; PRAGMA temp_store = MEMORY;`);
       this.db.exec(`BEGIN IMMEDIATE; ${SCHEMA} COMMIT;`);
       this.walFd = openWal(opts.path);
