@@ -3,9 +3,18 @@
 // store's own create rate for the same bytes at the same concurrencies (openBackend in the bench
 // process), so the ratio skiff/raw shows what the API layer costs. Also reports the server's
 // RSS idle (before the warm-up) and after the creates, and the CPU the server and the bench used.
+//
+// Also the HTTPS floor: a bare Node https server in its own process, with skiff's TLS material
+// (client certificates asked for), that parses each POSTed body and answers 201 with a fixed
+// body as large as skiff's answer, driven by the same client at the same concurrencies. It is
+// what this client on these two cores gets from a server that does nothing: its p99 bounds
+// what any server can show here (closed-loop clients and the server share the cores).
 
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import type { BenchBackend, ServerUnderTest } from './lib/backends.ts';
-import { KubeClient } from './lib/client.ts';
+import { type Credentials, KubeClient } from './lib/client.ts';
 import { describeConditions } from './lib/conditions.ts';
 import { drive, pause, type DriveResult } from './lib/drive.ts';
 import { coreKeyFn, ensureNamespace, nameTemplate } from './lib/k8s.ts';
@@ -35,6 +44,80 @@ interface LevelFigures {
   cpu?: CpuUse;
 }
 
+/**
+ * The floor server (run with `node --input-type=module -e`): TLS material and the answer come
+ * in the environment; it prints its port, and exits when its stdin closes (the bench is gone).
+ */
+const FLOOR_SERVER_JS = `
+import * as https from 'node:https';
+const e = process.env;
+const answer = Buffer.from(e.FLOOR_ANSWER);
+const srv = https.createServer({ key: e.FLOOR_KEY, cert: e.FLOOR_CERT, ca: e.FLOOR_CA, requestCert: true, rejectUnauthorized: false }, (req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    if (chunks.length > 0) JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    res.writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json', 'content-length': answer.length });
+    res.end(answer);
+  });
+});
+srv.listen(0, '127.0.0.1', () => process.stdout.write('port ' + srv.address().port + '\\n'));
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
+`;
+
+interface FloorTls {
+  key: string;
+  cert: string;
+  ca: string;
+}
+
+/** The floor server's figures per level (see the header). */
+async function measureFloor(tls: FloorTls, client: Credentials, answer: string, opts: CreatesOptions, makeBody: (name: string) => string): Promise<LevelFigures[]> {
+  const proc = spawn(process.execPath, ['--input-type=module', '-e', FLOOR_SERVER_JS], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, NODE_OPTIONS: '', FLOOR_KEY: tls.key, FLOOR_CERT: tls.cert, FLOOR_CA: tls.ca, FLOOR_ANSWER: answer },
+  });
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      let text = '';
+      proc.stdout!.setEncoding('utf8');
+      proc.stdout!.on('data', (d: string) => {
+        text += d;
+        const m = /port (\d+)/.exec(text);
+        if (m) resolve(Number(m[1]));
+      });
+      proc.once('error', reject);
+      void exited.then(() => reject(new Error(`floor server exited (code ${proc.exitCode})`)));
+    });
+    const creds = { ...client, host: '127.0.0.1', port };
+    const figures: LevelFigures[] = [];
+    const post = (c: KubeClient, name: string) => async () => {
+      const res = await c.request('POST', '/floor', makeBody(name));
+      if (res.status !== 201) throw new Error(`floor POST → ${res.status}`);
+    };
+    {
+      const warm = new KubeClient(creds, { maxSockets: 16 });
+      await drive(16, opts.warmup, (i) => post(warm, `warm-${i}`)());
+      warm.close();
+    }
+    for (const clients of opts.levels) {
+      const c = new KubeClient(creds, { maxSockets: clients });
+      await Promise.all(Array.from({ length: clients }, () => c.request('GET', '/')));
+      const meter = new CpuMeter({ skiff: [proc.pid!] });
+      const run = await drive(clients, opts.perLevel, (i) => post(c, `p-${clients}-${i}`)());
+      figures.push({ clients, run, cpu: meter.stop() });
+      c.close();
+    }
+    return figures;
+  } finally {
+    proc.stdin!.end();
+    proc.kill('SIGTERM');
+    await exited;
+  }
+}
+
 function perSecond(r: DriveResult): number {
   return (r.latencies.length * 1000) / r.wallMs;
 }
@@ -55,6 +138,7 @@ export async function benchCreates(be: BenchBackend, opts: CreatesOptions, out: 
   // --- through the API ---
   let skiff: LevelFigures[] | undefined;
   let storedTemplate: ((name: string) => string) | undefined;
+  let floorInputs: { tls: FloorTls; client: Credentials; answer: string } | undefined;
   let srv: ServerUnderTest | undefined;
   try {
     srv = await be.startServer();
@@ -85,6 +169,9 @@ export async function benchCreates(be: BenchBackend, opts: CreatesOptions, out: 
     const after = readMemory(srv.pid);
     const sample = await admin.json<Record<string, unknown>>('GET', `/api/v1/namespaces/${NS}/pods/p-${opts.levels[0]}-0`);
     storedTemplate = nameTemplate(sample);
+    const tlsDir = path.join(srv.dataDir, 'tls');
+    const pem = (f: string) => readFileSync(path.join(tlsDir, f), 'utf8');
+    floorInputs = { tls: { key: pem('server.key'), cert: pem('server.crt'), ca: pem('ca.crt') }, client: srv.creds, answer: JSON.stringify(sample) };
     admin.close();
     out(`server RSS: idle ${mb(idle.rss)} (after ${opts.settleMs} ms settle), after the creates ${mb(after.rss)} (peak ${mb(after.hwm)})`);
   } catch (err) {
@@ -114,6 +201,16 @@ export async function benchCreates(be: BenchBackend, opts: CreatesOptions, out: 
     out(`raw store: ${store.url.replace(/\/tmp\/[^/]+/, '<tmp>')}, value ${Buffer.byteLength(rawValue('p-64-000000'))} bytes (${storedTemplate ? 'the object as the server stored it' : 'the posted manifest'})`);
   } catch (err) {
     out(`raw store part FAILED: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
+  // --- the HTTPS floor ---
+  let floor: LevelFigures[] | undefined;
+  if (floorInputs) {
+    try {
+      floor = await measureFloor(floorInputs.tls, floorInputs.client, floorInputs.answer, opts, makeBody);
+    } catch (err) {
+      out(`HTTPS floor part FAILED: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   // --- figures ---
@@ -146,6 +243,28 @@ export async function benchCreates(be: BenchBackend, opts: CreatesOptions, out: 
       rows,
     ),
   );
+  if (floor) {
+    out(`HTTPS floor: a bare Node https server (same TLS, client and bodies; answers a fixed ${Buffer.byteLength(floorInputs!.answer)}-byte body):`);
+    out(
+      table(
+        ['clients', 'rate', 'p50', 'p99', 'max', 'server CPU', 'CPU/request', 'bench CPU', 'other CPU'],
+        floor.map((f) => {
+          const l = summarize(f.run.latencies);
+          return [
+            String(f.clients),
+            rate(perSecond(f.run)),
+            ms(l.p50),
+            ms(l.p99),
+            ms(l.max),
+            `${f.cpu!.pct.skiff!.toFixed(0)}%`,
+            ms((1000 * f.cpu!.seconds.skiff!) / f.run.latencies.length),
+            `${f.cpu!.benchPct.toFixed(0)}%`,
+            `${f.cpu!.othersPct.toFixed(0)}%`,
+          ];
+        }),
+      ),
+    );
+  }
   out(
     `(CPU: % of one core over the level's wall time; CPU/create = skiff server CPU time per create;\n` +
       ` other CPU = everything else running on the machine meanwhile, e.g. other tenants — it competes for the same cores)`,
