@@ -58,6 +58,30 @@ test('sqlite: concurrent writes in one tick share one transaction', async () => 
   }
 });
 
+test('sqlite: a create of an existing key inside a batch fails alone; revisions stay dense', async () => {
+  const t = await temp();
+  try {
+    await t.backend.create('/d/a', 'first');
+    const before = t.backend.commits;
+    const out = await Promise.allSettled([
+      t.backend.create('/d/b', 'b'),
+      t.backend.create('/d/a', 'again'), // exists since the last batch
+      t.backend.create('/d/c', 'c'),
+      t.backend.create('/d/c', 'c twice'), // created earlier in this batch
+      t.backend.create('/d/e', 'e'),
+    ]);
+    assert.equal(t.backend.commits, before + 1);
+    assert.deepEqual(out.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
+    for (const i of [1, 3]) assert.equal((out[i] as PromiseRejectedResult).reason.constructor.name, 'KeyExistsError');
+    assert.deepEqual(out.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<{ modRevision: number }>).value.modRevision), [2, 3, 4]);
+    assert.equal(await t.backend.currentRevision(), 4);
+    assert.equal((await t.backend.get('/d/a'))?.value, 'first');
+    assert.equal((await t.backend.get('/d/c'))?.value, 'c');
+  } finally {
+    await t.cleanup();
+  }
+});
+
 test('sqlite: a committed batch is invisible until its WAL sync is done; then events, writes, reads, watches', async () => {
   const t = await temp();
   try {

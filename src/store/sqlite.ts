@@ -92,6 +92,13 @@ interface ReplayRow extends ListRow {
   pc: number | null;
 }
 
+/** SQLITE_CONSTRAINT_UNIQUE: an INSERT met an existing live name (the log_live_name index). */
+const SQLITE_CONSTRAINT_UNIQUE = 2067;
+
+function isUniqueViolation(err: unknown): boolean {
+  return (err as { errcode?: unknown } | null)?.errcode === SQLITE_CONSTRAINT_UNIQUE;
+}
+
 /**
  * WAL pages after which a commit checkpoints (copies the WAL into the database, with a sync of
  * each). The checkpoint runs inside that COMMIT on the event loop, so its size is a pause every
@@ -382,16 +389,23 @@ export class SqliteBackend implements Backend {
 
   /** Apply one write inside the open transaction; compare-and-swap failures are outcomes. */
   private apply(op: WriteOp, events: WatchEvent[]): Outcome {
-    const cur = this.stmt('SELECT id, create_revision AS c, value FROM log WHERE name = ? AND live = 1').get(op.key) as LiveRow | undefined;
     const insert = this.stmt('INSERT INTO log (id, name, created, deleted, create_revision, prev_revision, live, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     if (op.kind === 'create') {
-      if (cur) return { ok: false, error: new KeyExistsError(op.key) };
-      const rev = ++this.revision;
-      insert.run(rev, op.key, 1, 0, rev, 0, 1, op.value);
+      // No lookup first: the unique index of live names refuses an existing key, and a failed
+      // statement is undone alone (the transaction goes on). Saves a probe per create.
+      const rev = this.revision + 1;
+      try {
+        insert.run(rev, op.key, 1, 0, rev, 0, 1, op.value);
+      } catch (err) {
+        if (isUniqueViolation(err)) return { ok: false, error: new KeyExistsError(op.key) };
+        throw err;
+      }
+      this.revision = rev;
       const kv = { key: op.key, value: op.value, createRevision: rev, modRevision: rev };
       events.push({ type: 'put', kv });
       return { ok: true, result: kv };
     }
+    const cur = this.stmt('SELECT id, create_revision AS c, value FROM log WHERE name = ? AND live = 1').get(op.key) as LiveRow | undefined;
     if (!cur) return { ok: false, error: new KeyNotFoundError(op.key) };
     if (op.expected !== undefined && cur.id !== op.expected) return { ok: false, error: new ConflictError(op.key, op.expected, cur.id) };
     const rev = ++this.revision;
