@@ -293,6 +293,43 @@ test('binding assigns a node once', async () => {
   assert.equal(logs.headers['retry-after'], '1');
 });
 
+test('binding starts from the watch cache (no store read); a cache behind the store costs a retry, not the newer write', async () => {
+  const pods = api.store('', 'v1', 'pods')!;
+  const mk = (name: string) => call('POST', '/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+  const bind = (name: string, node: string) => call('POST', `/api/v1/namespaces/default/pods/${name}/binding`, { target: { name: node } });
+  const realGet = backend.get.bind(backend);
+  let reads = 0;
+  backend.get = (key: string) => {
+    if (key.endsWith('/default/fromcache') || key.endsWith('/default/stale')) reads++;
+    return realGet(key);
+  };
+  const realCacheGet = pods.cache.get.bind(pods.cache);
+  const staleKey = pods.key('default', 'stale');
+  try {
+    assert.equal((await mk('fromcache')).status, 201);
+    assert.equal((await bind('fromcache', 'n1')).status, 201);
+    assert.equal(reads, 0, 'bound from the cached pod');
+    assert.equal((await call('GET', '/api/v1/namespaces/default/pods/fromcache')).json.spec.nodeName, 'n1');
+
+    assert.equal((await mk('stale')).status, 201);
+    const old = structuredClone(realCacheGet(staleKey));
+    assert.ok(old?.metadata.resourceVersion, 'the cache holds the pod');
+    const patched = await call('PATCH', '/api/v1/namespaces/default/pods/stale', { metadata: { labels: { later: 'yes' } } }, { 'content-type': 'application/merge-patch+json' });
+    assert.equal(patched.status, 200);
+    pods.cache.get = (key: string) => (key === staleKey ? old : realCacheGet(key));
+    reads = 0;
+    assert.equal((await bind('stale', 'n2')).status, 201);
+    assert.equal(reads, 1, `one store read after the conflict (saw ${reads})`);
+    const p = (await call('GET', '/api/v1/namespaces/default/pods/stale')).json;
+    assert.equal(p.spec.nodeName, 'n2');
+    assert.deepEqual(p.metadata.labels, { later: 'yes' }, 'the newer write is kept');
+    assert.equal((await bind('stale', 'n3')).status, 409, 'a second binding (from the stale copy first) is still refused');
+  } finally {
+    backend.get = realGet;
+    pods.cache.get = realCacheGet;
+  }
+});
+
 test('versions sharing storage convert: core Event ↔ events.k8s.io, HPA autoscaling/v1 ↔ v2', async () => {
   const ev = await call('POST', '/api/v1/namespaces/default/events', {
     apiVersion: 'v1',

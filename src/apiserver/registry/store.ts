@@ -259,14 +259,29 @@ export class ResourceStore {
     opts: WriteOptions & { subresource?: string } = {},
   ): Promise<KubeObject> {
     const key = this.key(namespace, name);
+    const binding = opts.subresource === 'binding';
     for (let attempt = 0; ; attempt++) {
-      const kv = await this.backend.get(key);
-      if (!kv) throw this.notFound(name);
-      const current = this.present(decodeStored(kv));
+      // A binding starts from the watch cache's object, as upstream's cacher hands its cached
+      // object to GuaranteedUpdate: no store read, no parse. The compare-and-swap below is
+      // against that object's revision, so a cache behind the store only costs a retry, which
+      // reads the store. Every write on this path copies before it changes (read-only object).
+      const cached = binding && attempt === 0 ? this.cache.get(key) : undefined;
+      let current: KubeObject;
+      let expected: number;
+      let kv: KeyValue | null = null;
+      if (cached) {
+        current = this.view(cached);
+        expected = Number(cached.metadata.resourceVersion);
+      } else {
+        kv = await this.backend.get(key);
+        if (!kv) throw this.notFound(name);
+        current = this.present(decodeStored(kv));
+        expected = kv.modRevision;
+      }
       // The mutator gets a private copy: parsing beats structuredClone. The binding mutator
       // (subresources.ts) only replaces spec and status on the object it is given, so a
       // shallow copy is private enough for it.
-      const requested = await mutate(opts.subresource === 'binding' ? { ...current, metadata: { ...current.metadata } } : this.present(decodeStored(kv)));
+      const requested = await mutate(binding ? { ...current, metadata: { ...current.metadata } } : this.present(decodeStored(kv!)));
       requested.metadata ??= {};
       const wantRv = requested.metadata.resourceVersion;
       if (wantRv && wantRv !== current.metadata.resourceVersion) throw this.conflict(name);
@@ -298,11 +313,11 @@ export class ResourceStore {
       const m = next.metadata;
       if (m.deletionTimestamp && (m.finalizers ?? []).length === 0 && this.finishesDeletion(next)) {
         try {
-          const { revision } = await this.backend.delete(key, kv.modRevision);
+          const { revision } = await this.backend.delete(key, expected);
           next.metadata.resourceVersion = String(revision);
           return next;
         } catch (e) {
-          if (e instanceof ConflictError && !wantRv && attempt < 20) continue;
+          if (e instanceof ConflictError && (cached || !wantRv) && attempt < 20) continue;
           if (e instanceof ConflictError) throw this.conflict(name);
           if (e instanceof KeyNotFoundError) throw this.notFound(name);
           throw e;
@@ -311,12 +326,12 @@ export class ResourceStore {
       // As in create: the watch cache may adopt `next` itself, so it is read-only from here.
       const withdraw = this.cache.offer(key, value, next);
       try {
-        const out = await this.backend.update(key, value, kv.modRevision);
+        const out = await this.backend.update(key, value, expected);
         const rv = String(out.modRevision);
         if (next.metadata.resourceVersion !== rv) next.metadata.resourceVersion = rv;
         return next;
       } catch (e) {
-        if (e instanceof ConflictError && !wantRv && attempt < 20) continue;
+        if (e instanceof ConflictError && (cached || !wantRv) && attempt < 20) continue;
         if (e instanceof ConflictError) throw this.conflict(name);
         if (e instanceof KeyNotFoundError) throw this.notFound(name);
         throw e;
