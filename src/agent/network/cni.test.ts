@@ -167,7 +167,7 @@ test('a failed ADD releases everything; a released address is reused', { skip },
   }
 });
 
-test('blockEgress drops pod traffic leaving the pod network; destroy removes the table', { skip }, async () => {
+test('blockEgress drops pod traffic leaving the pod network; destroy (even by a fresh instance without the flag) removes the table and the blackhole route', { skip }, async () => {
   const w = new World();
   const bridge = `skb${w.tag}`;
   const podCIDR = `${w.cidrBase}.0/24`;
@@ -203,7 +203,11 @@ test('blockEgress drops pod traffic leaving the pod network; destroy removes the
     assert.ok(a.ip);
 
     await net.tearDown(ref(`a${w.tag}`), `/var/run/netns/${nsA}`, []);
-    await net.destroy();
+    // As `skiff reset-node` does: a fresh instance, here without the agent's --block-pod-egress,
+    // still removes the bridge, the table and the blackhole route the agent left.
+    await run('nft', ['add', 'table', 'inet', table]);
+    const resetter = new CniNetwork({ stateDir: path.join(w.dir, 'cni'), bridge, podCIDR, clusterCIDR, log: silentLogger });
+    await resetter.destroy();
     assert.equal(await linkExists(bridge), false);
     await assert.rejects(run('nft', ['list', 'table', 'inet', table]));
     const { stdout: after } = await run('ip', ['route', 'show', 'type', 'blackhole']);

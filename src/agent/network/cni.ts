@@ -59,7 +59,6 @@ export class CniNetwork implements PodNetwork {
   private readonly settings: NetworkSettings;
   private hostPrepared: Promise<void> | undefined;
   private readonly launcher: Launcher;
-  private addedBlackhole = false;
 
   constructor(opts: CniNetworkOptions) {
     this.bridge = opts.bridge ?? 'skiff0';
@@ -136,12 +135,12 @@ export class CniNetwork implements PodNetwork {
 
   async destroy(): Promise<void> {
     await run('ip', ['link', 'del', this.bridge]).catch((e) => ignoreMissing(e, 'bridge'));
-    if (this.blockEgress) {
-      await run('nft', ['delete', 'table', 'inet', nftTableName(this.bridge)]).catch((e) => ignoreMissing(e, 'nft table'));
-    }
-    if (this.addedBlackhole && this.clusterCIDR) {
+    // destroy() is `skiff reset-node`'s, on a fresh instance that may not have been given the
+    // agent's --block-pod-egress: remove the egress guard and the blackhole route whenever they
+    // are there (both are named after this bridge / cluster range and our route metric).
+    await run('nft', ['delete', 'table', 'inet', nftTableName(this.bridge)]).catch((e) => ignoreMissing(e, 'nft table'));
+    if (this.clusterCIDR) {
       await run('ip', ['route', 'del', 'blackhole', this.clusterCIDR, 'metric', BLACKHOLE_METRIC]).catch(() => {});
-      this.addedBlackhole = false;
     }
     this.hostPrepared = undefined;
   }
@@ -156,7 +155,6 @@ export class CniNetwork implements PodNetwork {
         // here instead of following the default route off the machine.
         try {
           await run('ip', ['route', 'add', 'blackhole', this.clusterCIDR, 'metric', BLACKHOLE_METRIC]);
-          this.addedBlackhole = true;
         } catch (e) {
           if (!/File exists/.test(String((e as { stderr?: string }).stderr ?? e))) throw e;
         }
