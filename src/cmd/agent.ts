@@ -81,7 +81,8 @@ export async function runAgent(args: string[]): Promise<void> {
 export const RESET_USAGE = `Usage: skiff reset-node [flags]
 
 Stops every container the node agent started on this machine and removes its mounts, network
-namespaces, cgroups, pod network bridge and nft tables. Give the same agent flags the agent ran with.
+namespaces, cgroups, pod network bridge, nft table and blackhole route. Give the same agent flags the
+agent ran with (they name the bridge, the cgroup root and the cluster range).
 
   --data-dir DIR   agent state (default /var/lib/skiff)
 ${AGENT_FLAGS_USAGE}`;

@@ -27,6 +27,10 @@ export interface PodNetworkStatus {
 export interface PodNetwork {
   setUp(ref: PodNetworkRef, netnsPath: string, portMappings: PortMapping[]): Promise<PodNetworkStatus>;
   tearDown(ref: PodNetworkRef, netnsPath: string | undefined, portMappings: PortMapping[]): Promise<void>;
-  /** Remove what the network itself created on the host (bridge, nft tables) — for tests and uninstall. */
+  /**
+   * Remove what the network creates on the host (bridge, nft tables, the cluster range's blackhole
+   * route), whether or not this instance created it (`skiff reset-node` runs on a fresh one) —
+   * for tests and uninstall.
+   */
   destroy(): Promise<void>;
 }

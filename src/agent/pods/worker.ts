@@ -21,7 +21,7 @@ import { type Clock, type TimerHandle, deadlineSignal } from '../../client/clock
 import type { ImageInfo, ImageService, RegistryAuth } from '../images/types.ts';
 import type { AgentPaths } from '../paths.ts';
 import type { ContainerInfo, DnsConfig, PodSandboxConfig, Runtime, SandboxInfo } from '../runtime/types.ts';
-import { type EnvResolver, PodInputError, type VolumeHostPaths, type VolumeManager } from '../volumes/types.ts';
+import { type EnvResolver, type VolumeHostPaths, type VolumeManager } from '../volumes/types.ts';
 import { BackoffTracker } from './backoff.ts';
 import { buildContainerConfig, terminationLogPath } from './containerconfig.ts';
 import { ANNOTATION_TERMINATION_MESSAGE_POLICY, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, containerBackoffKey, podDescription } from './labels.ts';
@@ -482,7 +482,7 @@ export class PodWorkers {
       built = buildContainerConfig({ pod, container: spec, type, image, volumes, env, restartCount, paths: this.o.paths, nodeMemoryBytes: this.o.nodeMemoryBytes });
     } catch (e) {
       const msg = (e as Error).message;
-      st.reasons.set(spec.name, { reason: e instanceof PodInputError ? 'CreateContainerConfigError' : 'CreateContainerConfigError', message: msg });
+      st.reasons.set(spec.name, { reason: 'CreateContainerConfigError', message: msg });
       rec.event(ref, 'Warning', 'Failed', `Error: ${msg}`);
       this.retryAt(st, this.o.clock.now() + 10_000);
       return false;
