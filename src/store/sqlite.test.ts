@@ -205,3 +205,44 @@ test('sqlite: the file stays bounded under churn with auto-compaction', async ()
     await t.cleanup();
   }
 });
+
+test('sqlite: the store checkpoints the WAL itself, writes waiting out its syncs; the WAL stays small', async () => {
+  const t = await temp();
+  try {
+    assert.equal(t.backend.walSynced, true);
+    const value = (i: number) => JSON.stringify({ i, pad: 'x'.repeat(4000) });
+    // 7.5 MiB in batches of 16: a batch either commits at once, or waits out one checkpoint
+    // (during which reads still answer); without checkpoints the WAL would hold all of it.
+    let waited = 0;
+    let peakWal = 0;
+    for (let b = 0; b < 120; b++) {
+      const commits = t.backend.commits;
+      const checkpoints = t.backend.checkpoints;
+      const batch = Promise.all(Array.from({ length: 16 }, (_, j) => t.backend.create(`/ck/k-${b * 16 + j}`, value(b * 16 + j))));
+      await new Promise((resolve) => setImmediate(resolve)); // the batch's flush ran
+      if (t.backend.commits === commits) {
+        waited++;
+        assert.equal((await t.backend.get('/ck/k-3'))?.value, value(3));
+        await batch;
+        assert.equal(t.backend.checkpoints, checkpoints + 1);
+      } else {
+        await batch;
+        assert.equal(t.backend.checkpoints, checkpoints);
+      }
+      assert.equal(t.backend.commits, commits + 1);
+      peakWal = Math.max(peakWal, await fileSize(t.path + '-wal'));
+    }
+    assert.ok(waited >= 5, `only ${waited} checkpoints`);
+    assert.ok(peakWal < 3 << 20, `the WAL grew to ${peakWal} bytes`);
+    await t.backend.close();
+    const again = new SqliteBackend({ path: t.path, retainRevisions: 0 });
+    try {
+      assert.equal((await again.list('/ck/')).items.length, 120 * 16);
+      assert.equal((await again.get('/ck/k-1907'))?.value, value(1907));
+    } finally {
+      await again.close();
+    }
+  } finally {
+    await t.cleanup();
+  }
+});

@@ -11,10 +11,13 @@
 // event points at, so the kine `old_value` column is not needed and history costs one value
 // per revision, not two.
 //
-// Durability: WAL journal with synchronous=NORMAL plus our own fdatasync of the WAL after every
-// commit, on the libuv thread pool: a write whose promise resolved (a resourceVersion handed to
-// a client) survives power loss, as with etcd and as with synchronous=FULL, but the event loop
-// never waits for that sync. Group commit: writes arriving in the same event-loop turn are
+// Durability: WAL journal plus our own fdatasync of the WAL after every commit, on the libuv
+// thread pool: a write whose promise resolved (a resourceVersion handed to a client) survives
+// power loss, as with etcd and as with synchronous=FULL, but the event loop never waits for
+// that sync. Checkpoints are ours too (synchronous=OFF, no autocheckpoint): once about
+// CHECKPOINT_BYTES were written, writes pause while the WAL is synced, its pages are copied into
+// the database (on the event loop: CPU only) and the database is synced (thread pool), the
+// order SQLite's own checkpoints keep; only the copy runs on the event loop. Group commit: writes arriving in the same event-loop turn are
 // queued and committed together in one transaction on setImmediate (at most maxBatch per
 // transaction); while a batch's sync runs, new writes queue for the next batch. A batch is
 // invisible until synced: reads and watch registrations wait for the sync, and its events are
@@ -100,13 +103,22 @@ function isUniqueViolation(err: unknown): boolean {
 }
 
 /**
- * WAL pages after which a commit checkpoints (copies the WAL into the database, with a sync of
- * each). The checkpoint runs inside that COMMIT on the event loop, so its size is a pause every
- * request in flight waits out: 1000 pages (SQLite's default, ≈ 4 MiB) blocked 7–10 ms per
- * checkpoint under pod creates, 250 pages ≈ 3 ms, for 15–25 % more time in commits overall
- * (≈ 5–9 µs per create; bench/RESULTS.md, 2026-11-22 06:40).
+ * SQLite's own checkpoints, only when it syncs itself (the FULL fallback): WAL pages after which
+ * a commit checkpoints, inside that COMMIT on the event loop. 1000 pages (SQLite's default)
+ * blocked 7–10 ms per checkpoint under pod creates, 250 pages ≈ 3 ms (bench/RESULTS.md,
+ * 2026-11-22 06:40).
  */
 const WAL_AUTOCHECKPOINT_PAGES = 250;
+
+/**
+ * Bytes of keys and values written after which the next batch first checkpoints, when the
+ * store syncs the WAL itself (about 1.5 MiB of WAL: values span overflow pages, and index pages
+ * are rewritten too). SQLite's own checkpoints ran two syncs inside a COMMIT, on the event
+ * loop: ≈ 10 µs per create of a 4 KB pod; ours run them on the thread pool (docs/store.md).
+ */
+const CHECKPOINT_BYTES = 1 << 20;
+/** What a write adds to the WAL beyond its key and value (row header, index entries), roughly. */
+const ROW_OVERHEAD_BYTES = 64;
 
 export class SqliteBackend implements Backend {
   private readonly db: DatabaseSync;
@@ -123,12 +135,20 @@ export class SqliteBackend implements Backend {
   private closed = false;
   /** The WAL file, synced off the event loop after each commit; undefined: SQLite syncs (FULL). */
   private walFd: number | undefined;
+  /** The database file, synced off the event loop after our checkpoints (with walFd). */
+  private dbFd: number | undefined;
+  /** Bytes written since the last checkpoint (keys, values, ROW_OVERHEAD_BYTES per row). */
+  private unCheckpointed = 0;
+  /** Our checkpoint, while it runs: no transaction commits until it is done. */
+  private checkpointing: Promise<void> | undefined;
   /** The sync of the last committed batch, while it runs. Readers wait for it. */
   private syncing: Promise<void> | undefined;
   /** Set when a WAL sync failed: the store stops (fail-stop, as etcd and PostgreSQL do). */
   private failure: Error | undefined;
   /** Write transactions committed since open (for tests and metrics). */
   commits = 0;
+  /** Checkpoints the store ran itself since open (for tests and metrics). */
+  checkpoints = 0;
 
   /** True when commits are made durable by our own WAL sync off the event loop; false when
    *  SQLite syncs at every commit (FULL), the fallback when the WAL file cannot be opened. */
@@ -147,16 +167,22 @@ export class SqliteBackend implements Backend {
       this.db.exec(`PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}; PRAGMA journal_size_limit = ${4 << 20};
         PRAGMA cache_size = -16000; PRAGMA temp_store = MEMORY;`);
       this.db.exec(`BEGIN IMMEDIATE; ${SCHEMA} COMMIT;`);
-      this.walFd = openWal(opts.path);
-      // With our own WAL sync after every commit, SQLite need not sync at commit (NORMAL still
-      // syncs around checkpoints); without the file, SQLite keeps syncing every commit (FULL).
-      if (this.walFd !== undefined) this.db.exec('PRAGMA synchronous = NORMAL');
+      this.walFd = openForSync(opts.path + '-wal');
+      this.dbFd = this.walFd === undefined ? undefined : openForSync(opts.path);
+      if (this.dbFd === undefined && this.walFd !== undefined) {
+        closeSync(this.walFd);
+        this.walFd = undefined;
+      }
+      // With our own syncs (the WAL after every commit, WAL and database around our checkpoints),
+      // SQLite need not sync at all; without the files, SQLite syncs every commit (FULL).
+      if (this.walFd !== undefined) this.db.exec('PRAGMA synchronous = OFF; PRAGMA wal_autocheckpoint = 0');
       const meta = new Map((this.db.prepare('SELECT k, v FROM meta').all() as { k: string; v: number }[]).map((r) => [r.k, r.v]));
       const maxId = (this.db.prepare('SELECT MAX(id) AS m FROM log').get() as { m: number | null }).m ?? 0;
       this.revision = Math.max(meta.get('revision') ?? 0, maxId);
       this.compacted = meta.get('compact') ?? 0;
     } catch (err) {
       if (this.walFd !== undefined) closeSync(this.walFd);
+      if (this.dbFd !== undefined) closeSync(this.dbFd);
       this.db.close();
       const locked = err instanceof Error && /locked|busy/i.test(err.message);
       throw new Error(
@@ -277,10 +303,15 @@ export class SqliteBackend implements Backend {
     await this.auto.stop();
     await this.compaction;
     if (this.flushTimer) clearImmediate(this.flushTimer);
-    while (this.syncing) await this.syncing;
+    while (this.syncing || this.checkpointing) await (this.syncing ?? this.checkpointing);
     while (this.pending.length > 0 && !this.failure) this.flush(true);
     this.hub.closeAll(new Error(`sqlite store ${this.path} closed`));
-    if (this.walFd !== undefined) closeSync(this.walFd);
+    if (this.walFd !== undefined) {
+      // Closing checkpoints the WAL into the database and removes it: let SQLite sync that.
+      this.db.exec('PRAGMA synchronous = NORMAL');
+      closeSync(this.walFd);
+    }
+    if (this.dbFd !== undefined) closeSync(this.dbFd);
     this.db.close();
   }
 
@@ -323,9 +354,11 @@ export class SqliteBackend implements Backend {
    */
   private flush(final = false): void {
     this.flushTimer = undefined;
-    if (this.syncing || this.failure) return; // the sync's completion flushes what queued meanwhile
+    // The sync's (or checkpoint's) completion flushes what queued meanwhile.
+    if (this.syncing || this.checkpointing || this.failure) return;
+    if (this.pending.length === 0) return;
+    if (!final && this.dbFd !== undefined && this.unCheckpointed >= CHECKPOINT_BYTES) return this.checkpoint();
     const ops = this.pending.splice(0, this.maxBatch);
-    if (ops.length === 0) return;
     const before = this.revision;
     const events: WatchEvent[] = [];
     const outcomes: Outcome[] = [];
@@ -362,6 +395,38 @@ export class SqliteBackend implements Backend {
     });
   }
 
+  /**
+   * Checkpoint with the syncs off the event loop, in the order SQLite's own checkpoints keep:
+   * sync the WAL (compactions commit without a sync of their own), copy its pages into the
+   * database (PASSIVE: CPU and page-cache writes only, with synchronous=OFF), sync the database.
+   * No transaction commits meanwhile: the next write would restart the WAL over frames whose
+   * pages may not be on disk in the database yet. Then the queued writes flush.
+   */
+  private checkpoint(): void {
+    const walFd = this.walFd;
+    const dbFd = this.dbFd;
+    if (walFd === undefined || dbFd === undefined) return;
+    this.unCheckpointed = 0;
+    this.checkpointing = new Promise<void>((done) => {
+      const finish = (err: unknown) => {
+        this.checkpointing = undefined;
+        if (err) this.fail(err, [], 'a checkpoint');
+        else this.scheduleFlush();
+        done();
+      };
+      fdatasync(walFd, (err) => {
+        if (err) return finish(err);
+        try {
+          this.db.exec('PRAGMA wal_checkpoint(PASSIVE)');
+          this.checkpoints++;
+        } catch (e) {
+          return finish(e);
+        }
+        fdatasync(dbFd, finish);
+      });
+    });
+  }
+
   /** After a durable commit: events to the watchers, then each write's outcome. */
   private settle(ops: WriteOp[], events: WatchEvent[], outcomes: Outcome[]): void {
     this.hub.publish(events);
@@ -378,9 +443,9 @@ export class SqliteBackend implements Backend {
     if (this.pending.length > 0 && !this.closed) this.flushTimer ??= setImmediate(() => this.flush());
   }
 
-  /** The WAL could not be synced: whether the last batch is on disk is unknown, so stop. */
-  private fail(err: unknown, ops: WriteOp[]): void {
-    const failure = new Error(`sqlite store ${this.path}: syncing the write-ahead log failed; the store has stopped: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  /** The WAL (or, in a checkpoint, the database) could not be synced: whether the last batch is on disk is unknown, so stop. */
+  private fail(err: unknown, ops: WriteOp[], what = 'syncing the write-ahead log'): void {
+    const failure = new Error(`sqlite store ${this.path}: ${what} failed; the store has stopped: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     this.failure = failure;
     for (const op of ops) op.reject(failure);
     for (const op of this.pending.splice(0)) op.reject(failure);
@@ -389,6 +454,7 @@ export class SqliteBackend implements Backend {
 
   /** Apply one write inside the open transaction; compare-and-swap failures are outcomes. */
   private apply(op: WriteOp, events: WatchEvent[]): Outcome {
+    this.unCheckpointed += op.key.length + op.value.length + ROW_OVERHEAD_BYTES;
     const insert = this.stmt('INSERT INTO log (id, name, created, deleted, create_revision, prev_revision, live, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     if (op.kind === 'create') {
       // No lookup first: the unique index of live names refuses an existing key, and a failed
@@ -426,6 +492,8 @@ export class SqliteBackend implements Backend {
   private async compactTo(target: number): Promise<void> {
     if (target <= this.compacted) return;
     while (this.compacted < target) {
+      while (this.checkpointing) await this.checkpointing; // no commit between its syncs
+      if (this.closed || this.failure) return;
       const from = this.compacted;
       const to = Math.min(target, from + COMPACT_CHUNK);
       this.db.exec('BEGIN IMMEDIATE');
@@ -450,7 +518,11 @@ export class SqliteBackend implements Backend {
     const pages = (this.db.prepare('PRAGMA page_count').get() as { page_count: number }).page_count;
     const free = (this.db.prepare('PRAGMA freelist_count').get() as { freelist_count: number }).freelist_count;
     if (free > 256 && free > pages / 2) this.db.exec(`PRAGMA incremental_vacuum(${free - Math.floor(pages / 8)})`);
+    // A truncating checkpoint removes the WAL's frames at once: SQLite must sync around it.
+    if (this.walFd !== undefined) this.db.exec('PRAGMA synchronous = NORMAL');
     this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+    if (this.walFd !== undefined) this.db.exec('PRAGMA synchronous = OFF');
+    this.unCheckpointed = 0;
     this.checkWal();
   }
 
@@ -464,18 +536,20 @@ export class SqliteBackend implements Backend {
       same = false;
     }
     if (!same) {
-      // Fall back to SQLite's own sync at every commit rather than sync the wrong file.
-      this.db.exec('PRAGMA synchronous = FULL');
+      // Fall back to SQLite's own syncs and checkpoints rather than sync the wrong file.
+      this.db.exec(`PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
       closeSync(this.walFd);
       this.walFd = undefined;
+      if (this.dbFd !== undefined) closeSync(this.dbFd);
+      this.dbFd = undefined;
     }
   }
 }
 
-/** Open the WAL of the database at `path` for syncing it; undefined when it cannot be opened. */
-function openWal(path: string): number | undefined {
+/** Open a file for syncing it; undefined when it cannot be opened. */
+function openForSync(path: string): number | undefined {
   try {
-    return openSync(path + '-wal', 'r');
+    return openSync(path, 'r');
   } catch {
     return undefined;
   }
