@@ -32,6 +32,24 @@ export interface InProcessTransportOptions {
 /** The socket adapter's request body limit (src/apiserver/request.ts MAX_BODY_BYTES). */
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
+/** The chunk decodeShared decoded last, and its text (a one-entry memo). */
+let lastChunk: Buffer | undefined;
+let lastText = '';
+
+/**
+ * A chunk's text. The API server hands every watcher of one change the same read-only line
+ * buffer, one watcher after another (apiserver/watch.ts), so in-process watchers of one change
+ * decode it once between them. A buffer is never written once it was handed out (the sink
+ * contract lets a writer reuse a chunk only after drain(), which this sink does not offer).
+ */
+function decodeShared(chunk: Buffer): string {
+  if (chunk !== lastChunk) {
+    lastText = chunk.toString('utf8');
+    lastChunk = chunk;
+  }
+  return lastText;
+}
+
 function isStreaming(r: ApiResponse): r is StreamingResponse {
   return typeof (r as StreamingResponse).stream === 'function';
 }
@@ -110,7 +128,7 @@ export class InProcessTransport implements Transport {
       write(chunk) {
         if (queue.isEnded) return 0;
         // (Buffer chunks, from large lists, always end on a whole item: valid UTF-8 alone.)
-        for (const line of splitter.push(typeof chunk === 'string' ? chunk : chunk.toString('utf8'))) queue.push(line);
+        for (const line of splitter.push(typeof chunk === 'string' ? chunk : decodeShared(chunk))) queue.push(line);
         return queue.weight;
       },
       end() {

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { silentLogger } from '../base/log.ts';
-import type { ApiRequest, ApiResponse } from '../apiserver/request.ts';
+import type { ApiRequest, ApiResponse, ResponseSink } from '../apiserver/request.ts';
 import { listen } from '../apiserver/https.ts';
 import { HttpsTransport } from './https-transport.ts';
 import { InProcessTransport } from './inprocess-transport.ts';
@@ -14,8 +14,12 @@ import type { Transport } from './transport.ts';
 function testHandler() {
   let streamAborted!: () => void;
   const aborted = new Promise<void>((r) => (streamAborted = r));
+  const shared: ResponseSink[] = [];
   const handler = {
+    /** Sinks of the open /shared streams: a test writes one chunk to all, as the watch cache does. */
+    shared,
     async handle(req: ApiRequest): Promise<ApiResponse> {
+      if (req.path === '/shared') return { status: 200, headers: { 'content-type': 'application/json' }, stream: (sink) => void shared.push(sink) };
       if (req.path === '/stream') {
         req.signal.addEventListener('abort', () => streamAborted(), { once: true });
         return {
@@ -45,12 +49,12 @@ function testHandler() {
   return { handler, aborted };
 }
 
-type Setup = { transport: Transport; aborted: Promise<void>; close(): Promise<void> };
+type Setup = { transport: Transport; aborted: Promise<void>; shared: ResponseSink[]; close(): Promise<void> };
 
 const transports: Record<string, () => Promise<Setup>> = {
   'in-process': async () => {
     const { handler, aborted } = testHandler();
-    return { transport: new InProcessTransport({ handler, user: { name: 'alice', groups: ['devs'] } }), aborted, close: async () => {} };
+    return { transport: new InProcessTransport({ handler, user: { name: 'alice', groups: ['devs'] } }), aborted, shared: handler.shared, close: async () => {} };
   },
   http: async () => {
     const { handler, aborted } = testHandler();
@@ -59,6 +63,7 @@ const transports: Record<string, () => Promise<Setup>> = {
     return {
       transport,
       aborted,
+      shared: handler.shared,
       close: async () => {
         transport.close();
         await server.close();
@@ -108,6 +113,24 @@ for (const [name, setup] of Object.entries(transports)) {
       const lines: string[] = [];
       for await (const l of st.lines) lines.push(l);
       assert.deepEqual(lines, ['{"n":1}', '{"n":2}', '{"n":3,"s":"é"}', '{"n":4}']);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test(`transport (${name}): streams written the same chunks each get every line`, async () => {
+    const s = await setup();
+    try {
+      const streams = [await s.transport.stream({ method: 'GET', path: '/shared' }), await s.transport.stream({ method: 'GET', path: '/shared' })];
+      while (s.shared.length < 2) await new Promise((resolve) => setImmediate(resolve));
+      const chunks = ['{"n":1,"s":"é"}\n', '{"n":2}\n{"n"', ':3}\n', '{"n":4}\n'].map((c) => Buffer.from(c));
+      for (const c of [...chunks, chunks[3]!]) for (const sink of s.shared) sink.write(c);
+      for (const sink of s.shared) sink.end();
+      for (const st of streams) {
+        const lines: string[] = [];
+        for await (const l of st.lines) lines.push(l);
+        assert.deepEqual(lines, ['{"n":1,"s":"é"}', '{"n":2}', '{"n":3}', '{"n":4}', '{"n":4}']);
+      }
     } finally {
       await s.close();
     }

@@ -79,11 +79,17 @@ export function decodeStored(kv: KeyValue): KubeObject {
 }
 
 function encodeStored(obj: KubeObject): string {
-  const rv = obj.metadata.resourceVersion;
-  delete obj.metadata.resourceVersion;
-  const s = storedJson(obj);
-  if (rv !== undefined) obj.metadata.resourceVersion = rv;
-  return s;
+  const meta = obj.metadata;
+  const rv = meta.resourceVersion;
+  if (rv === undefined) return storedJson(obj);
+  // Hidden, not deleted: JSON.stringify skips undefined, and a delete would turn metadata into
+  // a slow dictionary-mode object for the rest of its life (in the watch cache).
+  meta.resourceVersion = undefined;
+  try {
+    return storedJson(obj);
+  } finally {
+    meta.resourceVersion = rv;
+  }
 }
 
 function deepCopy<T>(v: T): T {
