@@ -42,7 +42,8 @@ export interface WatchEvent {
   /** For put: the new key-value. For delete: key with value '' and modRevision = the delete's revision,
    *  createRevision of the deleted key. */
   kv: KeyValue;
-  /** The value before this event (always present for delete; present for put when it was an update). */
+  /** The value before this event, for a watch that asked for it (WatchOptions.prevKv): then always
+   *  present for delete, and for put when it was an update. Without asking, it may be absent. */
   prevKv?: KeyValue;
 }
 
@@ -52,6 +53,9 @@ export interface WatchOptions {
   fromRevision?: number;
   /** Aborting ends the watch; no callback fires after abort. */
   signal: AbortSignal;
+  /** Deliver events with prevKv (etcd's WithPrevKV). Reading the previous value costs the sqlite
+   *  backend a read of the old row's value per update, so only watches that need it ask. */
+  prevKv?: boolean;
 }
 
 export interface WatchHandlers {

@@ -37,7 +37,7 @@ function record(backend: Backend, prefix: string, fromRevision?: number): Record
   const errors: Error[] = [];
   let wake: () => void = () => {};
   const changed = () => wake();
-  backend.watch(prefix, { fromRevision, signal: ac.signal }, {
+  backend.watch(prefix, { fromRevision, signal: ac.signal, prevKv: true }, {
     onEvents(batch) {
       events.push(...batch);
       changed();

@@ -246,3 +246,39 @@ test('sqlite: the store checkpoints the WAL itself, writes waiting out its syncs
     await t.cleanup();
   }
 });
+
+test('sqlite: an update reads the old value only while a watch of its key asked for prevKv', async () => {
+  const t = await temp();
+  try {
+    const seen: { who: string; type: string; prev: string | undefined }[] = [];
+    const watch = (who: string, prefix: string, prevKv: boolean, ac: AbortController) =>
+      t.backend.watch(prefix, { signal: ac.signal, prevKv }, { onEvents: (evs) => evs.forEach((e) => seen.push({ who, type: e.type, prev: e.prevKv?.value })), onError: () => {} });
+    const plain = new AbortController();
+    watch('plain', '/p/', false, plain);
+    const a = await t.backend.create('/p/a', '1');
+    const a2 = await t.backend.update('/p/a', '2', a.modRevision);
+    const other = new AbortController();
+    watch('other', '/q/', true, other); // asks, but for other keys
+    const a3 = await t.backend.update('/p/a', '3', a2.modRevision);
+    const asking = new AbortController();
+    watch('asking', '/p/', true, asking);
+    const a4 = await t.backend.update('/p/a', '4', a3.modRevision);
+    asking.abort();
+    await t.backend.update('/p/a', '5', a4.modRevision);
+    await t.backend.delete('/p/a');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(seen, [
+      { who: 'plain', type: 'put', prev: undefined },
+      { who: 'plain', type: 'put', prev: undefined },
+      { who: 'plain', type: 'put', prev: undefined },
+      { who: 'plain', type: 'put', prev: '3' }, // events are shared: it gets what 'asking' asked for
+      { who: 'asking', type: 'put', prev: '3' },
+      { who: 'plain', type: 'put', prev: undefined },
+      { who: 'plain', type: 'delete', prev: '5' }, // a delete reads it for its result anyway
+    ]);
+    plain.abort();
+    other.abort();
+  } finally {
+    await t.cleanup();
+  }
+});

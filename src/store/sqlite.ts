@@ -265,7 +265,8 @@ export class SqliteBackend implements Backend {
       return;
     }
     const from = opts.fromRevision ?? 0;
-    if (from <= 0) return this.hub.add(prefix, this.revision + 1, [], opts.signal, handlers);
+    const prevKv = opts.prevKv === true;
+    if (from <= 0) return this.hub.add(prefix, this.revision + 1, [], opts.signal, handlers, prevKv);
     if (from <= this.compacted) return this.hub.reject(opts.signal, handlers, new CompactedError(from, this.compacted));
     // Read history and register in one synchronous step: no commit can slip in between.
     const end = prefixEnd(prefix);
@@ -275,7 +276,7 @@ export class SqliteBackend implements Backend {
       WHERE l.id >= ? AND l.name >= ?${end === null ? '' : ' AND l.name < ?'} ORDER BY l.id`;
     const params = end === null ? [from, prefix] : [from, prefix, end];
     const rows = this.stmt(sql).all(...params) as unknown as ReplayRow[];
-    this.hub.add(prefix, from, rows.map(replayEvent), opts.signal, handlers);
+    this.hub.add(prefix, from, rows.map(replayEvent), opts.signal, handlers, prevKv);
   }
 
   async currentRevision(): Promise<number> {
@@ -471,18 +472,24 @@ export class SqliteBackend implements Backend {
       events.push({ type: 'put', kv });
       return { ok: true, result: kv };
     }
-    const cur = this.stmt('SELECT id, create_revision AS c, value FROM log WHERE name = ? AND live = 1').get(op.key) as LiveRow | undefined;
+    // The old value only when something will read it: a delete's result, or a watch that asked
+    // for prevKv. (It spans overflow pages for a pod; the watch cache keeps its own old object.)
+    const withValue = op.kind === 'delete' || this.hub.wantsPrevKv(op.key);
+    const cur = (withValue
+      ? this.stmt('SELECT id, create_revision AS c, value FROM log WHERE name = ? AND live = 1')
+      : this.stmt("SELECT id, create_revision AS c, '' AS value FROM log WHERE name = ? AND live = 1")
+    ).get(op.key) as LiveRow | undefined;
     if (!cur) return { ok: false, error: new KeyNotFoundError(op.key) };
     if (op.expected !== undefined && cur.id !== op.expected) return { ok: false, error: new ConflictError(op.key, op.expected, cur.id) };
     const rev = ++this.revision;
-    const prevKv = toKV(op.key, cur);
     this.stmt('UPDATE log SET live = 0 WHERE id = ?').run(cur.id);
     if (op.kind === 'update') {
       insert.run(rev, op.key, 0, 0, cur.c, cur.id, 1, op.value);
       const kv = { key: op.key, value: op.value, createRevision: cur.c, modRevision: rev };
-      events.push({ type: 'put', kv, prevKv });
+      events.push(withValue ? { type: 'put', kv, prevKv: toKV(op.key, cur) } : { type: 'put', kv });
       return { ok: true, result: kv };
     }
+    const prevKv = toKV(op.key, cur);
     insert.run(rev, op.key, 0, 1, cur.c, cur.id, 0, '');
     events.push({ type: 'delete', kv: { key: op.key, value: '', createRevision: cur.c, modRevision: rev }, prevKv });
     return { ok: true, result: { prev: prevKv, revision: rev } };

@@ -20,6 +20,8 @@ import type { WatchEvent, WatchHandlers } from './backend.ts';
 class Subscription {
   readonly prefix: string;
   readonly minRevision: number;
+  /** The watch asked for prevKv on its events. */
+  readonly prevKv: boolean;
   private readonly signal: AbortSignal;
   private readonly handlers: WatchHandlers;
   private readonly hub: WatchHub;
@@ -28,10 +30,11 @@ class Subscription {
   private done = false;
   private readonly onAbort = () => this.end();
 
-  constructor(hub: WatchHub, prefix: string, minRevision: number, signal: AbortSignal, handlers: WatchHandlers) {
+  constructor(hub: WatchHub, prefix: string, minRevision: number, signal: AbortSignal, handlers: WatchHandlers, prevKv: boolean) {
     this.hub = hub;
     this.prefix = prefix;
     this.minRevision = minRevision;
+    this.prevKv = prevKv;
     this.signal = signal;
     this.handlers = handlers;
     signal.addEventListener('abort', this.onAbort, { once: true });
@@ -75,16 +78,27 @@ class Subscription {
 
 export class WatchHub {
   private readonly subs = new Set<Subscription>();
+  /** Active watches that asked for prevKv. */
+  private prevKvSubs = 0;
 
   /**
    * Register a watch on `prefix`. `replay` (history, revision-ordered, already filtered to the
    * prefix) is delivered first; afterwards only live events with revision >= minRevision.
+   * `prevKv`: the watch wants prevKv on its events (see wantsPrevKv).
    */
-  add(prefix: string, minRevision: number, replay: WatchEvent[], signal: AbortSignal, handlers: WatchHandlers): void {
+  add(prefix: string, minRevision: number, replay: WatchEvent[], signal: AbortSignal, handlers: WatchHandlers, prevKv = false): void {
     if (signal.aborted) return;
-    const sub = new Subscription(this, prefix, minRevision, signal, handlers);
+    const sub = new Subscription(this, prefix, minRevision, signal, handlers, prevKv);
     this.subs.add(sub);
+    if (prevKv) this.prevKvSubs++;
     sub.push(replay);
+  }
+
+  /** Whether an event on `key` published now must carry prevKv: some active watch of it asked. */
+  wantsPrevKv(key: string): boolean {
+    if (this.prevKvSubs === 0) return false;
+    for (const sub of this.subs) if (sub.prevKv && key.startsWith(sub.prefix)) return true;
+    return false;
   }
 
   /** End a watch that could not start (e.g. CompactedError): onError on a later microtask. */
@@ -115,6 +129,6 @@ export class WatchHub {
 
   /** @internal called by Subscription.end */
   remove(sub: Subscription): void {
-    this.subs.delete(sub);
+    if (this.subs.delete(sub) && sub.prevKv) this.prevKvSubs--;
   }
 }
