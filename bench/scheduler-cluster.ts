@@ -1,10 +1,12 @@
 // The in-process cluster the scheduler benchmarks run against, as upstream's scheduler_perf
 // does: one process holds the API server (on SQLite in a temp dir), the scheduler (its own
-// user, its own informers, talking to the API through InProcessTransport) and the bench's own
-// client. Nodes are plain Node objects created through the API (no Leases, no kubelet); pods
-// are POSTed from ready-made JSON bodies with bounded concurrency. The bench client's
-// all-namespaces informers of bound pods (and, for the Unschedulable backlog, of unbound pods)
-// observe what the scheduler did (PodWatch).
+// user, its own informers, talking to the API through InProcessTransport, or through a
+// MessagePort from its worker thread) and the bench's own client. Nodes are plain Node objects
+// created through the API (no Leases, no kubelet); pods are POSTed from ready-made JSON bodies
+// with bounded concurrency. What the scheduler did is observed through the scheduler's own pod
+// informer (PodWatch), as upstream's scheduler_perf shares the scheduler's informer factory:
+// on the main thread the bench adds its handlers to it, from the worker thread the informer's
+// events are forwarded (SchedulerWorker onPodEvents). The bench watches nothing itself.
 //
 // close() stops everything it started and removes the temp dir; it is also registered with the
 // bench's Cleanup, so Ctrl-C or a failure leaves nothing behind.
@@ -18,13 +20,13 @@ import { ApiServer } from '../src/apiserver/server.ts';
 import { consoleLogger, type Logger } from '../src/base/log.ts';
 import { ApiClient } from '../src/client/client.ts';
 import { rfc3339 } from '../src/client/clock.ts';
-import { SharedInformerFactory, stripManagedFields } from '../src/client/factory.ts';
+import type { SharedInformerFactory } from '../src/client/factory.ts';
 import type { SharedInformer } from '../src/client/informer.ts';
 import { InProcessTransport } from '../src/client/inprocess-transport.ts';
 import type { Backend } from '../src/store/backend.ts';
 import { openBackend } from '../src/store/open.ts';
 import { type RunningScheduler, schedulerInformerFactory, startScheduler } from '../src/scheduler/run.ts';
-import { SchedulerWorker } from '../src/scheduler/worker.ts';
+import { type PodEventRecord, SchedulerWorker } from '../src/scheduler/worker.ts';
 import type { Cleanup } from './lib/cleanup.ts';
 import { drive, type DriveResult } from './lib/drive.ts';
 
@@ -73,29 +75,21 @@ export class SimCluster {
   readonly client: ApiClient;
   readonly watch: PodWatch;
   private readonly log: Logger;
-  private readonly informers: SharedInformerFactory;
-  private readonly stopInformers = new AbortController();
   private sched?: { running: RunningScheduler; ac: AbortController; informers: SharedInformerFactory } | { worker: SchedulerWorker };
   private unregister?: () => Promise<void>;
   private closed?: Promise<void>;
 
-  private constructor(dir: string, backend: Backend, server: ApiServer, log: Logger, watchUnscheduled: boolean) {
+  private constructor(dir: string, backend: Backend, server: ApiServer, log: Logger) {
     this.dir = dir;
     this.backend = backend;
     this.server = server;
     this.log = log;
     this.client = clientAs(server, 'bench', ['system:masters']);
-    this.informers = new SharedInformerFactory({ client: this.client, log: log.child('bench-informers'), transform: stripManagedFields });
-    // Bound pods through a field selector: one event per pod (ADDED when it is bound), not two.
-    const bound = this.informers.informer('', 'v1', 'pods', { fieldSelector: 'spec.nodeName!=' });
-    this.watch = new PodWatch(bound, watchUnscheduled ? this.informers.informer('', 'v1', 'pods', { fieldSelector: 'spec.nodeName=' }) : undefined);
+    this.watch = new PodWatch();
   }
 
-  /**
-   * A fresh API server on a fresh SQLite file (retaining 10,000 revisions, as `skiff server`).
-   * `watchUnscheduled`: also watch unbound pods, for PodWatch.unschedulable().
-   */
-  static async start(cleanup: Cleanup, opts: { watchUnscheduled?: boolean } = {}): Promise<SimCluster> {
+  /** A fresh API server on a fresh SQLite file (retaining 10,000 revisions, as `skiff server`). */
+  static async start(cleanup: Cleanup): Promise<SimCluster> {
     const dir = await mkdtemp(path.join(tmpdir(), 'skiff-bench-sched-'));
     const removeDir = () => rm(dir, { recursive: true, force: true });
     // Errors only: a benchmark's output is its figures; warnings would be per-pod noise.
@@ -105,10 +99,8 @@ export class SimCluster {
       backend = await openBackend(`sqlite://${path.join(dir, 'state.db')}`, { dataDir: dir, retainRevisions: 10_000, onError: (e) => log.error('datastore background error', { error: String(e) }) });
       const server = await ApiServer.start({ backend, log: log.child('apiserver') });
       server.setReady();
-      const c = new SimCluster(dir, backend, server, log, !!opts.watchUnscheduled);
+      const c = new SimCluster(dir, backend, server, log);
       c.unregister = cleanup.add(`scheduler bench cluster ${dir}`, () => c.shutdown());
-      c.informers.start(c.stopInformers.signal);
-      if (!(await c.informers.waitForCacheSync(c.stopInformers.signal))) throw new Error('bench pod informer did not sync');
       return c;
     } catch (err) {
       await backend?.close().catch(() => {});
@@ -156,13 +148,14 @@ export class SimCluster {
   async startScheduler(thread: SchedulerThread = 'main'): Promise<SchedulerHandle> {
     if (this.sched) throw new Error('scheduler already running');
     if (thread === 'worker') {
-      const worker = SchedulerWorker.start({ handler: this.server, user: { name: 'system:kube-scheduler', groups: ['system:authenticated'] } });
+      const worker = SchedulerWorker.start({ handler: this.server, user: { name: 'system:kube-scheduler', groups: ['system:authenticated'] }, onPodEvents: (items) => this.watch.records(items) });
       this.sched = { worker };
       if (!(await worker.ready)) throw new Error('scheduler worker did not sync');
       return { thread, stats: () => worker.stats(), profileWorker: { start: () => worker.startProfile(), stop: () => worker.stopProfile() } };
     }
     const client = clientAs(this.server, 'system:kube-scheduler', []);
     const informers = schedulerInformerFactory(client, this.log.child('scheduler'));
+    this.watch.attach(informers.informer('', 'v1', 'pods'));
     const ac = new AbortController();
     const running = startScheduler({ client, informers, log: this.log.child('scheduler'), signal: ac.signal });
     this.sched = { running, ac, informers };
@@ -200,8 +193,6 @@ export class SimCluster {
     this.closed ??= (async () => {
       try {
         await this.stopScheduler();
-        this.stopInformers.abort();
-        await this.informers.shutdown();
         await this.server.close();
         await this.backend.close();
       } finally {
@@ -225,10 +216,10 @@ interface Waiter {
 }
 
 /**
- * What the bench sees of pods, through its own informers: when each pod was first seen bound
- * (spec.nodeName; from an informer of bound pods) or marked unschedulable (PodScheduled=False;
- * from an informer of unbound pods, when given), and which bound pods were deleted, with
- * running counts per namespace. Times are performance.now() when the informer delivered the event.
+ * What the bench sees of pods, through the scheduler's own pod informer (all pods): when each
+ * pod was first seen bound (spec.nodeName) or marked unschedulable (PodScheduled=False reason
+ * Unschedulable, no node), and which bound pods were deleted, with running counts per namespace.
+ * Times are performance.now() of this thread when the informer delivered the event.
  */
 export class PodWatch {
   /** `<ns>/<name>` → first time seen with spec.nodeName. */
@@ -239,35 +230,38 @@ export class PodWatch {
   private readonly counts = new Map<string, { bound: number; unschedulable: number; deleted: number }>();
   private readonly waiters = new Set<Waiter>();
 
-  constructor(bound: SharedInformer<KubeObject>, unbound?: SharedInformer<KubeObject>) {
-    const seenBound = (obj: KubeObject) => {
-      const ns = obj.metadata.namespace ?? '';
-      const key = `${ns}/${obj.metadata.name}`;
+  /** One event of an informer of all pods, delivered at `at` (performance.now() of this thread). */
+  event(type: PodEventRecord[0], ns: string, name: string, nodeName: string, unschedulable: boolean, at: number): void {
+    const key = `${ns}/${name}`;
+    if (type === 'delete') {
+      if (!nodeName) return;
+      this.count(ns).deleted++;
+    } else if (nodeName) {
       if (this.boundAt.has(key)) return;
-      this.boundAt.set(key, performance.now());
-      this.nodeOf.set(key, obj.spec?.nodeName as string);
+      this.boundAt.set(key, at);
+      this.nodeOf.set(key, nodeName);
       this.count(ns).bound++;
-      this.poke();
-    };
-    bound.addEventHandler({
-      onAdd: seenBound,
-      onUpdate: (_old, obj) => seenBound(obj),
-      onDelete: (obj) => {
-        this.count(obj.metadata.namespace ?? '').deleted++;
-        this.poke();
-      },
-    });
-    const seenUnbound = (obj: KubeObject) => {
-      const ns = obj.metadata.namespace ?? '';
-      const key = `${ns}/${obj.metadata.name}`;
-      if (this.unschedulableAt.has(key)) return;
-      const conds = (obj.status?.conditions ?? []) as { type: string; status: string; reason?: string }[];
-      if (!conds.some((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable')) return;
-      this.unschedulableAt.set(key, performance.now());
+    } else {
+      if (!unschedulable || this.unschedulableAt.has(key)) return;
+      this.unschedulableAt.set(key, at);
       this.count(ns).unschedulable++;
-      this.poke();
+    }
+    this.poke();
+  }
+
+  /** Events forwarded from the scheduler's worker thread (their times are epoch milliseconds). */
+  records(items: PodEventRecord[]): void {
+    for (const [type, ns, name, nodeName, unschedulable, at] of items) this.event(type, ns, name, nodeName, unschedulable, at - performance.timeOrigin);
+  }
+
+  /** Follow an informer of all pods on this thread (the scheduler's, when it runs here). */
+  attach(pods: SharedInformer<KubeObject>): void {
+    const seen = (type: PodEventRecord[0], pod: KubeObject) => {
+      const conds = (pod.status?.conditions ?? []) as { type?: string; status?: string; reason?: string }[];
+      const unschedulable = conds.some((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable');
+      this.event(type, pod.metadata.namespace ?? '', pod.metadata.name ?? '', (pod.spec?.nodeName as string | undefined) ?? '', unschedulable, performance.now());
     };
-    unbound?.addEventHandler({ onAdd: seenUnbound, onUpdate: (_old, obj) => seenUnbound(obj) });
+    pods.addEventHandler({ onAdd: (pod) => seen('add', pod), onUpdate: (_old, pod) => seen('update', pod), onDelete: (pod) => seen('delete', pod) });
   }
 
   /** Pods of the namespace seen bound / marked unschedulable / deleted so far. */

@@ -116,11 +116,11 @@ async function runWorkload(w: Workload, opts: SchedulerBenchOptions, out: Out): 
           : 'the API server, the scheduler and the bench client are one Node process: they share its main thread (plus the libuv pool for SQLite syncs) and the cores with everything else',
       upstream: `${w.upstream}${w.upstreamThreshold ? `, upstream CI threshold ${w.upstreamThreshold} pods/s` : ''}`,
       sizes: `${w.nodes} nodes (${w.nodeShape.cpu} cpu / ${w.nodeShape.memory} / ${w.nodeShape.pods} pods, zones ${ZONES.join(', ')}), ${steps.join(', ')}${w.churn ? `, churn: 1 pod every ${w.churn.intervalMs} ms during the measurement` : ''}`,
-      method: `POST pods through InProcessTransport, ${WRITE_CONCURRENCY} at a time; the bench's informer of bound pods (fieldSelector spec.nodeName!=, managedFields dropped) records when each is first seen`,
+      method: `POST pods through InProcessTransport, ${WRITE_CONCURRENCY} at a time; the scheduler's own pod informer (shared with the bench, as upstream's scheduler_perf shares the scheduler's informer factory; forwarded from the worker thread) records when each is first seen bound`,
       ...(w.notes.length ? { 'differs from upstream': w.notes.join('; ') } : {}),
     }),
   );
-  const cluster = await SimCluster.start(opts.cleanup, { watchUnscheduled: !!w.backlog });
+  const cluster = await SimCluster.start(opts.cleanup);
   try {
     const watch = cluster.watch;
     let t = performance.now();

@@ -1,18 +1,23 @@
 // The entry of the scheduler's worker thread (started by worker.ts): a client over the port to
 // the API server's thread, the scheduler's informers, and startScheduler() exactly as in the
-// main thread. Answers the parent's stats / profile / stop messages.
+// main thread. Answers the parent's stats / profile / stop messages, and forwards its pod
+// informer's events when asked (worker.ts onPodEvents).
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { Session } from 'node:inspector/promises';
 import { consoleLogger, type LogLevel } from '../base/log.ts';
 import { ApiClient } from '../client/client.ts';
+import type { KubeObject } from '../api/types.ts';
 import { PortTransport, type PortLike } from './port-transport.ts';
 import { schedulerInformerFactory, startScheduler, type StartSchedulerOptions } from './run.ts';
+import type { PodEventRecord } from './worker.ts';
 
 export interface WorkerData {
   port: PortLike;
   logLevel: LogLevel;
   options: Pick<StartSchedulerOptions, 'profiles' | 'percentageOfNodesToScore' | 'assumedPodTTLMs' | 'leaderElection'>;
+  /** Forward the pod informer's events to the parent ({t: 'pods', items: PodEventRecord[]}). */
+  podEvents?: boolean;
 }
 
 const data = workerData as WorkerData;
@@ -23,6 +28,28 @@ const informers = schedulerInformerFactory(client, log);
 const ac = new AbortController();
 const running = startScheduler({ client, informers, log, signal: ac.signal, ...data.options });
 void running.ready.then((ok) => parent.postMessage({ t: 'ready', ok }));
+if (data.podEvents) forwardPodEvents();
+
+/** Post what the scheduler's pod informer delivers to the parent, one batch per loop turn. */
+function forwardPodEvents(): void {
+  let batch: PodEventRecord[] = [];
+  const post = () => {
+    const items = batch;
+    batch = [];
+    parent.postMessage({ t: 'pods', items });
+  };
+  const record = (type: PodEventRecord[0], pod: KubeObject) => {
+    const conds = (pod.status?.conditions ?? []) as { type?: string; status?: string; reason?: string }[];
+    const unschedulable = conds.some((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable');
+    if (batch.length === 0) setImmediate(post);
+    batch.push([type, pod.metadata.namespace ?? '', pod.metadata.name ?? '', (pod.spec?.nodeName as string | undefined) ?? '', unschedulable, performance.timeOrigin + performance.now()]);
+  };
+  informers.informer('', 'v1', 'pods').addEventHandler({
+    onAdd: (pod) => record('add', pod),
+    onUpdate: (_old, pod) => record('update', pod),
+    onDelete: (pod) => record('delete', pod),
+  });
+}
 let profiler: Session | undefined;
 
 parent.on('message', async (m: { t: string; id: number }) => {

@@ -11,7 +11,7 @@ import { ApiClient } from '../client/client.ts';
 import { InProcessTransport } from '../client/inprocess-transport.ts';
 import { MemoryBackend } from '../store/memory.ts';
 import { makeNode, makePod } from './framework/testing.ts';
-import { SchedulerWorker } from './worker.ts';
+import { type PodEventRecord, SchedulerWorker } from './worker.ts';
 
 /** Poll `check` until it returns a value, failing after 15 s (a deadline, not a sleep). */
 async function until<T>(check: () => Promise<T | undefined>, what: string): Promise<T> {
@@ -29,7 +29,9 @@ test('the scheduler in a worker thread binds pods, writes events and conditions,
   const server = await ApiServer.start({ backend, log: silentLogger });
   server.setReady();
   const client = new ApiClient({ transport: new InProcessTransport({ handler: server, user: { name: 'admin', groups: ['system:masters'] } }) });
-  const worker = SchedulerWorker.start({ handler: server, user: { name: 'system:kube-scheduler', groups: ['system:masters', 'system:authenticated'] } });
+  const records: PodEventRecord[] = [];
+  const t0 = Date.now();
+  const worker = SchedulerWorker.start({ handler: server, user: { name: 'system:kube-scheduler', groups: ['system:masters', 'system:authenticated'] }, onPodEvents: (items) => records.push(...items) });
   try {
     const nodes = client.resource('', 'v1', 'nodes');
     const pods = client.resource('', 'v1', 'pods');
@@ -55,6 +57,15 @@ test('the scheduler in a worker thread binds pods, writes events and conditions,
       return evs.length === 4 ? evs : undefined;
     }, '4 Scheduled events');
     assert.match(scheduled[0]!.message, /^Successfully assigned default\/wp\d to w[12]$/);
+    // The scheduler's pod informer, forwarded: each pod added unbound, then seen bound to the
+    // node the API has; the pod that fits nowhere seen unschedulable.
+    await until(async () => (records.filter((r) => r[0] === 'update' && r[3] !== '').length >= 4 && records.some((r) => r[2] === 'huge' && r[4]) ? true : undefined), 'forwarded pod events');
+    for (const p of bound) {
+      const mine = records.filter((r) => r[2] === p.metadata.name);
+      assert.deepEqual(mine[0]!.slice(0, 5), ['add', 'default', p.metadata.name, '', false]);
+      assert.equal(mine.find((r) => r[3] !== '')![3], p.spec.nodeName);
+    }
+    assert.ok(records.every((r) => r[5] >= t0 && r[5] <= Date.now()), 'event times are epoch milliseconds of their delivery');
     const stats = await worker.stats();
     assert.equal(stats.scheduler.scheduled, 4);
     assert.ok(stats.scheduler.unschedulable >= 1);

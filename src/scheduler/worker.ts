@@ -29,7 +29,22 @@ export interface SchedulerWorkerOptions {
   options?: WorkerData['options'];
   /** The worker's log level (it logs to stderr); default 'error'. */
   logLevel?: LogLevel;
+  /**
+   * Receive what the scheduler's own pod informer delivers, as compact records (batched per
+   * turn of the worker's loop). For a caller that would otherwise watch all pods a second time,
+   * as the scheduler benchmark does: upstream's scheduler_perf shares the scheduler's informer
+   * factory the same way.
+   */
+  onPodEvents?: (events: PodEventRecord[]) => void;
 }
+
+/**
+ * One event of the scheduler's pod informer: its type, the pod's namespace and name, its
+ * spec.nodeName ('' while unbound), whether it carries PodScheduled=False with reason
+ * Unschedulable, and when the worker's informer delivered it (epoch ms:
+ * performance.timeOrigin + performance.now() of the worker thread).
+ */
+export type PodEventRecord = [type: 'add' | 'update' | 'delete', namespace: string, name: string, nodeName: string, unschedulable: boolean, at: number];
 
 export interface SchedulerWorkerStats {
   scheduler: { attempts: number; scheduled: number; unschedulable: number; errors: number; bindFailures: number };
@@ -52,12 +67,14 @@ export class SchedulerWorker {
     const { port1, port2 } = new MessageChannel();
     this.stopServing = servePort(port1, new InProcessTransport({ handler: opts.handler, user: opts.user }));
     const entry = new URL(import.meta.url.endsWith('.ts') ? './worker-main.ts' : './worker-main.js', import.meta.url);
-    const data: WorkerData = { port: port2 as unknown as WorkerData['port'], logLevel: opts.logLevel ?? 'error', options: opts.options ?? {} };
+    const data: WorkerData = { port: port2 as unknown as WorkerData['port'], logLevel: opts.logLevel ?? 'error', options: opts.options ?? {}, podEvents: !!opts.onPodEvents };
     this.worker = new Worker(entry, { workerData: data, transferList: [port2] });
     let readyResolve!: (ok: boolean) => void;
     this.ready = new Promise<boolean>((r) => (readyResolve = r));
-    this.worker.on('message', (m: { t: string; id?: number; ok?: boolean; value?: unknown; error?: string }) => {
-      if (m.t === 'ready') readyResolve(!!m.ok);
+    const onPodEvents = opts.onPodEvents;
+    this.worker.on('message', (m: { t: string; id?: number; ok?: boolean; value?: unknown; error?: string; items?: PodEventRecord[] }) => {
+      if (m.t === 'pods') onPodEvents?.(m.items!);
+      else if (m.t === 'ready') readyResolve(!!m.ok);
       else if (m.t === 'reply') {
         const p = this.replies.get(m.id!);
         this.replies.delete(m.id!);
