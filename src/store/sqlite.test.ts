@@ -1,6 +1,7 @@
 // Runs the shared conformance suite against sqlite:// plus sqlite-specific checks: commit
 // batching, persistence across a restart, single-process locking and bounded file size.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -280,5 +281,69 @@ test('sqlite: an update reads the old value only while a watch of its key asked 
     other.abort();
   } finally {
     await t.cleanup();
+  }
+});
+
+test('sqlite: a process killed while writing and checkpointing loses no acknowledged write', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'skiff-sqlite-kill-'));
+  const path = join(dir, 'state.db');
+  // The child writes 4 KB values from 16 writers (creates, then updates) and prints each
+  // acknowledged write and its checkpoint count; it is SIGKILLed in mid-stream.
+  const child = spawn(process.execPath, ['--input-type=module', '-e', `
+    const { SqliteBackend } = await import(${JSON.stringify(new URL('./sqlite.ts', import.meta.url).href)});
+    const b = new SqliteBackend({ path: ${JSON.stringify(path)}, retainRevisions: 0 });
+    const pad = 'x'.repeat(4000);
+    let n = 0;
+    await Promise.all(Array.from({ length: 16 }, async (_, w) => {
+      let rev = 0;
+      for (let round = 0; ; round++) {
+        const key = '/kill/' + w + '/' + (round % 50);
+        const value = JSON.stringify({ w, round, pad });
+        const kv = round < 50 ? await b.create(key, value) : await b.update(key, value, (await b.get(key)).modRevision);
+        process.stdout.write(key + ' ' + round + ' ' + kv.modRevision + ' ' + b.checkpoints + '\\n');
+        n++;
+      }
+    }));
+  `], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const acked = new Map<string, number>(); // key → last acknowledged round
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let buf = '';
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (d: string) => {
+        buf += d;
+        const lines = buf.split('\n');
+        buf = lines.pop()!;
+        for (const l of lines) {
+          const [key, round, , checkpoints] = l.split(' ');
+          acked.set(key!, Number(round));
+          if (Number(checkpoints) >= 5) { // past the 800 creates: updates are under way
+            child.kill('SIGKILL');
+            resolve();
+          }
+        }
+      });
+      child.once('exit', (code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`writer exited early (${code ?? signal})`))));
+    });
+    await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+    const b = new SqliteBackend({ path, retainRevisions: 0 });
+    try {
+      for (const [key, round] of acked) {
+        const kv = await b.get(key);
+        assert.ok(kv, `${key} was acknowledged but is gone`);
+        assert.ok(JSON.parse(kv.value).round >= round, `${key}: round ${JSON.parse(kv.value).round} < acknowledged ${round}`);
+      }
+    } finally {
+      await b.close();
+    }
+    const db = new DatabaseSync(path);
+    try {
+      assert.deepEqual(db.prepare('PRAGMA integrity_check').all().map((r) => ({ ...r })), [{ integrity_check: 'ok' }]);
+    } finally {
+      db.close();
+    }
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
   }
 });
