@@ -26,7 +26,7 @@ import { InProcessTransport } from '../src/client/inprocess-transport.ts';
 import type { Backend } from '../src/store/backend.ts';
 import { openBackend } from '../src/store/open.ts';
 import { type RunningScheduler, schedulerInformerFactory, startScheduler } from '../src/scheduler/run.ts';
-import { type PodEventRecord, SchedulerWorker } from '../src/scheduler/worker.ts';
+import { type PodEventRecord, podEventRecord, SchedulerWorker } from '../src/scheduler/worker.ts';
 import type { Cleanup } from './lib/cleanup.ts';
 import { drive, type DriveResult } from './lib/drive.ts';
 
@@ -256,11 +256,7 @@ export class PodWatch {
 
   /** Follow an informer of all pods on this thread (the scheduler's, when it runs here). */
   attach(pods: SharedInformer<KubeObject>): void {
-    const seen = (type: PodEventRecord[0], pod: KubeObject) => {
-      const conds = (pod.status?.conditions ?? []) as { type?: string; status?: string; reason?: string }[];
-      const unschedulable = conds.some((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable');
-      this.event(type, pod.metadata.namespace ?? '', pod.metadata.name ?? '', (pod.spec?.nodeName as string | undefined) ?? '', unschedulable, performance.now());
-    };
+    const seen = (type: PodEventRecord[0], pod: KubeObject) => this.event(...podEventRecord(type, pod, performance.now()));
     pods.addEventHandler({ onAdd: (pod) => seen('add', pod), onUpdate: (_old, pod) => seen('update', pod), onDelete: (pod) => seen('delete', pod) });
   }
 

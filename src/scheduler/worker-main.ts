@@ -10,7 +10,7 @@ import { ApiClient } from '../client/client.ts';
 import type { KubeObject } from '../api/types.ts';
 import { PortTransport, type PortLike } from './port-transport.ts';
 import { schedulerInformerFactory, startScheduler, type StartSchedulerOptions } from './run.ts';
-import type { PodEventRecord } from './worker.ts';
+import { type PodEventRecord, podEventRecord } from './worker.ts';
 
 export interface WorkerData {
   port: PortLike;
@@ -39,10 +39,8 @@ function forwardPodEvents(): void {
     parent.postMessage({ t: 'pods', items });
   };
   const record = (type: PodEventRecord[0], pod: KubeObject) => {
-    const conds = (pod.status?.conditions ?? []) as { type?: string; status?: string; reason?: string }[];
-    const unschedulable = conds.some((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable');
     if (batch.length === 0) setImmediate(post);
-    batch.push([type, pod.metadata.namespace ?? '', pod.metadata.name ?? '', (pod.spec?.nodeName as string | undefined) ?? '', unschedulable, performance.timeOrigin + performance.now()]);
+    batch.push(podEventRecord(type, pod, performance.timeOrigin + performance.now()));
   };
   informers.informer('', 'v1', 'pods').addEventHandler({
     onAdd: (pod) => record('add', pod),

@@ -15,6 +15,7 @@
 //   await w.stop();           // stop scheduling, flush pending writes, end the thread
 
 import { MessageChannel, Worker } from 'node:worker_threads';
+import type { KubeObject } from '../api/types.ts';
 import type { LogLevel } from '../base/log.ts';
 import { type ApiHandler, InProcessTransport, type InProcessUser } from '../client/inprocess-transport.ts';
 import { servePort } from './port-transport.ts';
@@ -45,6 +46,13 @@ export interface SchedulerWorkerOptions {
  * performance.timeOrigin + performance.now() of the worker thread).
  */
 export type PodEventRecord = [type: 'add' | 'update' | 'delete', namespace: string, name: string, nodeName: string, unschedulable: boolean, at: number];
+
+/** The record of one pod informer event delivered at `at`. */
+export function podEventRecord(type: PodEventRecord[0], pod: KubeObject, at: number): PodEventRecord {
+  const conds = (pod.status?.conditions ?? []) as { type?: string; status?: string; reason?: string }[];
+  const unschedulable = conds.some((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable');
+  return [type, pod.metadata.namespace ?? '', pod.metadata.name ?? '', (pod.spec?.nodeName as string | undefined) ?? '', unschedulable, at];
+}
 
 export interface SchedulerWorkerStats {
   scheduler: { attempts: number; scheduled: number; unschedulable: number; errors: number; bindFailures: number };
