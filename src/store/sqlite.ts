@@ -16,13 +16,14 @@
 // power loss, as with etcd and as with synchronous=FULL, but the event loop never waits for
 // that sync. Checkpoints are ours too (synchronous=OFF, no autocheckpoint): once about
 // CHECKPOINT_BYTES were written, writes pause while the WAL is synced, its pages are copied into
-// the database (on the event loop: CPU only) and the database is synced (thread pool), the
-// order SQLite's own checkpoints keep; only the copy runs on the event loop. Group commit: writes arriving in the same event-loop turn are
-// queued and committed together in one transaction on setImmediate (at most maxBatch per
-// transaction); while a batch's sync runs, new writes queue for the next batch. A batch is
-// invisible until synced: reads and watch registrations wait for the sync, and its events are
-// published and its writes settled only after it. Within a batch writes apply in arrival
-// order; a failed compare-and-swap fails only that write. A failed sync stops the store.
+// the database and the database is synced, the order SQLite's own checkpoints keep; only the
+// copy (CPU) runs on the event loop, the syncs on the thread pool.
+// Group commit: writes arriving in the same event-loop turn are queued and committed together
+// in one transaction on setImmediate (at most maxBatch per transaction); while a batch's sync
+// runs, new writes queue for the next batch. A batch is invisible until synced: reads and
+// watch registrations wait for the sync, and its events are published and its writes settled
+// only after it. Within a batch writes apply in arrival order; a failed compare-and-swap fails
+// only that write. A failed sync stops the store.
 // See docs/store.md ("Write batching", "Durability").
 //
 // Watchers are notified in-process (watchhub.ts) after the sync. locking_mode=EXCLUSIVE makes
