@@ -347,3 +347,20 @@ test('sqlite: a process killed while writing and checkpointing loses no acknowle
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('sqlite: one write per transaction, as kubectl makes them, also keeps the WAL small', async () => {
+  const t = await temp();
+  try {
+    const value = (i: number) => JSON.stringify({ i, pad: 'y'.repeat(3000) });
+    let peakWal = 0;
+    for (let i = 0; i < 600; i++) {
+      await t.backend.create(`/one/k-${i}`, value(i));
+      if (i % 20 === 19) peakWal = Math.max(peakWal, await fileSize(t.path + '-wal'));
+    }
+    assert.equal(t.backend.commits, 600);
+    assert.ok(t.backend.checkpoints >= 3, `only ${t.backend.checkpoints} checkpoints`);
+    assert.ok(peakWal < 3 << 20, `the WAL grew to ${peakWal} bytes`);
+  } finally {
+    await t.cleanup();
+  }
+});

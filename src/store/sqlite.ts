@@ -120,6 +120,13 @@ const WAL_AUTOCHECKPOINT_PAGES = 250;
 const CHECKPOINT_BYTES = 1 << 20;
 /** What a write adds to the WAL beyond its key and value (row header, index entries), roughly. */
 const ROW_OVERHEAD_BYTES = 64;
+/**
+ * What a transaction adds to the WAL whatever it holds: whole pages, at least a table leaf, a
+ * leaf of each index and the meta row's page. A lone 3 KB write (kubectl, one at a time) puts
+ * about four 4 KiB pages into the WAL; counting only its bytes let the WAL grow to 5 MiB
+ * between checkpoints.
+ */
+const COMMIT_OVERHEAD_BYTES = 3 * 4096;
 
 export class SqliteBackend implements Backend {
   private readonly db: DatabaseSync;
@@ -138,7 +145,8 @@ export class SqliteBackend implements Backend {
   private walFd: number | undefined;
   /** The database file, synced off the event loop after our checkpoints (with walFd). */
   private dbFd: number | undefined;
-  /** Bytes written since the last checkpoint (keys, values, ROW_OVERHEAD_BYTES per row). */
+  /** Bytes written since the last checkpoint (keys, values, ROW_OVERHEAD_BYTES per row,
+   *  COMMIT_OVERHEAD_BYTES per transaction): an estimate of the WAL's growth. */
   private unCheckpointed = 0;
   /** Our checkpoint, while it runs: no transaction commits until it is done. */
   private checkpointing: Promise<void> | undefined;
@@ -370,6 +378,7 @@ export class SqliteBackend implements Backend {
       if (this.revision !== before) this.stmt("UPDATE meta SET v = ? WHERE k = 'revision'").run(this.revision);
       this.db.exec('COMMIT');
       this.commits++;
+      this.unCheckpointed += COMMIT_OVERHEAD_BYTES;
     } catch (err) {
       if (this.db.isTransaction) this.db.exec('ROLLBACK');
       this.revision = before;
