@@ -88,6 +88,20 @@ async function eventually(fn: () => Promise<string | undefined>, want: string, m
   assert.equal(last, want);
 }
 
+/** The iptables-nft NAT tables that exist now ('ip nat', 'ip6 nat'). */
+async function natTables(): Promise<Set<string>> {
+  const { stdout } = await run('nft', ['list', 'tables']);
+  return new Set(['ip nat', 'ip6 nat'].filter((t) => stdout.split('\n').some((l) => l.trim() === `table ${t}`)));
+}
+
+/**
+ * Remove the NAT tables a test made through portmap (which creates them, with its shared
+ * CNI-HOSTPORT chains, and never removes them): only those that did not exist before it.
+ */
+async function removeNatTablesMadeSince(before: Set<string>): Promise<void> {
+  for (const t of await natTables()) if (!before.has(t)) await run('nft', ['delete', 'table', ...t.split(' ')]).catch(() => {});
+}
+
 async function linkExists(name: string): Promise<boolean> {
   return run('ip', ['link', 'show', name]).then(() => true, () => false);
 }
@@ -98,6 +112,7 @@ test('two pods on the bridge: distinct IPs, pod↔pod, host→pod, host port, DE
   const podCIDR = `${w.cidrBase}.0/24`;
   const net = new CniNetwork({ stateDir: path.join(w.dir, 'cni'), bridge, podCIDR, log: silentLogger });
   const hostPort = 30000 + Math.floor(Math.random() * 20000);
+  const natBefore = await natTables();
   try {
     const nsA = await w.netns('a');
     const nsB = await w.netns('b');
@@ -137,6 +152,7 @@ test('two pods on the bridge: distinct IPs, pod↔pod, host→pod, host port, DE
     for (const id of ['a', 'b']) await net.tearDown(ref(`${id}${w.tag}`), undefined, []).catch(() => {});
     await net.destroy().catch(() => {});
     await w.cleanup();
+    await removeNatTablesMadeSince(natBefore);
   }
 });
 
