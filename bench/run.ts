@@ -16,6 +16,7 @@ import { Cleanup } from './lib/cleanup.ts';
 import { describeConditions } from './lib/conditions.ts';
 import type { Check, Out } from './lib/report.ts';
 import { table } from './lib/stats.ts';
+import { ensureServerV8Flags } from './lib/v8flags.ts';
 import { benchList } from './list.ts';
 import { benchPodStartup, MODES as POD_STARTUP_MODES, type PodStartupOptions } from './podstartup.ts';
 import { benchRss } from './rss.ts';
@@ -73,6 +74,8 @@ async function main(): Promise<number> {
   }
   const quick = values.quick;
   const benches = list(values.only, BENCHES, 'benchmark');
+  // The scheduler benchmarks run the server's code in this process: give it the server's V8 flags.
+  if (benches.includes('scheduler')) ensureServerV8Flags();
   const backends = list(values.backends, BACKEND_NAMES, 'backend');
   const levels = (values.levels ?? '1,16,64').split(',').map((s) => positive(s, 1, 'levels'));
   const sizes = {

@@ -31,6 +31,7 @@ import { section, type Check, type Out } from './lib/report.ts';
 import { mb, ms, percentile, rate, summarize, table, type Summary } from './lib/stats.ts';
 import { bodyTemplate, defaultSchedulerThread, type SchedulerHandle, type SchedulerThread, SimCluster, Timeout, WRITE_CONCURRENCY, ZONES } from './scheduler-cluster.ts';
 import { PRIORITY_CLASSES, WORKLOAD_NAMES, workloads, type Workload, type WorkloadName } from './scheduler-workloads.ts';
+import { ensureServerV8Flags } from './lib/v8flags.ts';
 
 export interface SchedulerBenchOptions {
   quick: boolean;
@@ -114,6 +115,7 @@ async function runWorkload(w: Workload, opts: SchedulerBenchOptions, out: Out): 
         (opts.schedulerThread ?? defaultSchedulerThread()) === 'worker'
           ? 'the API server, the scheduler and the bench client are one Node process; the scheduler (its informers, cache, cycles, event recorder) runs in a worker thread and reaches the API server on the main thread through a MessagePort (src/scheduler/worker.ts); the API server and the bench client share the main thread (plus the libuv pool for SQLite syncs)'
           : 'the API server, the scheduler and the bench client are one Node process: they share its main thread (plus the libuv pool for SQLite syncs) and the cores with everything else',
+      'node flags': `${process.execArgv.join(' ') || '(none)'} (bin/skiff gives \`skiff server\` the same V8 pool size)`,
       upstream: `${w.upstream}${w.upstreamThreshold ? `, upstream CI threshold ${w.upstreamThreshold} pods/s` : ''}`,
       sizes: `${w.nodes} nodes (${w.nodeShape.cpu} cpu / ${w.nodeShape.memory} / ${w.nodeShape.pods} pods, zones ${ZONES.join(', ')}), ${steps.join(', ')}${w.churn ? `, churn: 1 pod every ${w.churn.intervalMs} ms during the measurement` : ''}`,
       method: `POST pods through InProcessTransport, ${WRITE_CONCURRENCY} at a time; the scheduler's own pod informer (shared with the bench, as upstream's scheduler_perf shares the scheduler's informer factory; forwarded from the worker thread) records when each is first seen bound`,
@@ -389,6 +391,7 @@ function summarizeAll(results: WorkloadResult[], quick: boolean, thread: Schedul
 }
 
 if (import.meta.main) {
+  ensureServerV8Flags();
   const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, workloads: { type: 'string' }, profile: { type: 'string' }, 'scheduler-thread': { type: 'string', default: 'auto' } } });
   const flag = values['scheduler-thread'];
   if (flag !== 'main' && flag !== 'worker' && flag !== 'auto') throw new Error(`--scheduler-thread must be auto, main or worker, not ${flag}`);
