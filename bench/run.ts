@@ -74,7 +74,8 @@ async function main(): Promise<number> {
   }
   const quick = values.quick;
   const benches = list(values.only, BENCHES, 'benchmark');
-  // The scheduler benchmarks run the server's code in this process: give it the server's V8 flags.
+  // The scheduler benchmarks run the server's code in this process: give it the server's V8 flags
+  // (the other benchmarks' client in the same run then has them too; the header prints them).
   if (benches.includes('scheduler')) ensureServerV8Flags();
   const backends = list(values.backends, BACKEND_NAMES, 'backend');
   const levels = (values.levels ?? '1,16,64').split(',').map((s) => positive(s, 1, 'levels'));
@@ -97,7 +98,7 @@ async function main(): Promise<number> {
   process.once('SIGTERM', onSignal);
 
   out(`skiff benchmarks${quick ? ' (quick mode: smoke-test sizes, figures not comparable to a full run)' : ''}`);
-  out(describeConditions({ benchmarks: benches.join(', '), backends: backends.join(', ') }));
+  out(describeConditions({ benchmarks: benches.join(', '), backends: backends.join(', '), 'bench node flags': process.execArgv.join(' ') || '(none)' }));
   const checks: Check[] = [];
   const started = performance.now();
   try {

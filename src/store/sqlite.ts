@@ -160,7 +160,8 @@ export class SqliteBackend implements Backend {
   checkpoints = 0;
 
   /** True when commits are made durable by our own WAL sync off the event loop; false when
-   *  SQLite syncs at every commit (FULL), the fallback when the WAL file cannot be opened. */
+   *  SQLite syncs at every commit (FULL), the fallback when the WAL or database file cannot be
+   *  opened for syncing. */
   get walSynced(): boolean {
     return this.walFd !== undefined;
   }
