@@ -32,6 +32,7 @@ const USAGE = `Usage: node bench/run.ts [flags]
   --quick            small sizes for a smoke run
   --levels LIST      create concurrency levels (default 1,16,64)
   --creates N        measured creates per level (default 3000; quick 300)
+  --warmup N         unmeasured creates before the levels (default 500; quick 50)
   --pods N           pods for the LIST benchmark (default 10000; quick 1000)
   --watchers N       watch connections (default 1000; quick 100)
   --events N         watched updates (default 50; quick 10)
@@ -61,6 +62,7 @@ async function main(): Promise<number> {
       quick: { type: 'boolean', default: false },
       levels: { type: 'string' },
       creates: { type: 'string' },
+      warmup: { type: 'string' },
       pods: { type: 'string' },
       watchers: { type: 'string' },
       events: { type: 'string' },
@@ -80,7 +82,7 @@ async function main(): Promise<number> {
   const backends = list(values.backends, BACKEND_NAMES, 'backend');
   const levels = (values.levels ?? '1,16,64').split(',').map((s) => positive(s, 1, 'levels'));
   const sizes = {
-    creates: { levels, perLevel: positive(values.creates, quick ? 300 : 3000, 'creates'), warmup: quick ? 50 : 500, settleMs: quick ? 1000 : 3000 },
+    creates: { levels, perLevel: positive(values.creates, quick ? 300 : 3000, 'creates'), warmup: positive(values.warmup, quick ? 50 : 500, 'warmup'), settleMs: quick ? 1000 : 3000 },
     list: { pods: positive(values.pods, quick ? 1000 : 10000, 'pods'), runs: quick ? 3 : 10 },
     watch: { watchers: positive(values.watchers, quick ? 100 : 1000, 'watchers'), events: positive(values.events, quick ? 10 : 50, 'events'), intervalMs: 20 },
     rss: { settleMs: quick ? 1000 : 5000 },

@@ -1,11 +1,15 @@
-// A lean HTTPS client for the benchmarks: node:https with a keep-alive agent and the admin
-// client certificate from the kubeconfig the server wrote. It deliberately does as little as
-// possible per request (no JSON parsing unless asked) so that the bench process, which shares
-// the cores with the server, costs the server as little CPU as it can.
+// A lean HTTPS client for the benchmarks, with the admin client certificate from the
+// kubeconfig the server wrote. It deliberately does as little as possible per request so that
+// the bench process, which shares the two cores with the server, takes as little CPU from it as
+// it can: request() writes each request as one preframed HTTP/1.1 message on its own keep-alive
+// TLS connection and reads the answer with a small response parser (lib/http1.ts) instead of
+// node:https's client machinery, and parses no JSON unless asked. Streams (watches) use
+// node:https.
 
 import { readFileSync } from 'node:fs';
 import * as https from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
+import { ConnectionPool } from './http1.ts';
 import { parse as parseYaml } from 'yaml';
 
 export interface Credentials {
@@ -53,10 +57,12 @@ const REQUEST_TIMEOUT_MS = 60_000;
 export class KubeClient {
   private readonly creds: Credentials;
   private readonly agent: https.Agent;
+  private readonly pool: ConnectionPool;
 
   /** maxSockets: connections kept open to the server (one per concurrent client). */
   constructor(creds: Credentials, opts: { maxSockets: number }) {
     this.creds = creds;
+    this.pool = new ConnectionPool(creds, opts.maxSockets, REQUEST_TIMEOUT_MS);
     this.agent = new https.Agent({
       keepAlive: true,
       maxSockets: opts.maxSockets,
@@ -67,30 +73,9 @@ export class KubeClient {
     });
   }
 
+  /** One request on a keep-alive connection of this client's pool; the body is read whole. */
   request(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<Response> {
-    return new Promise((resolve, reject) => {
-      const t0 = performance.now();
-      const h: Record<string, string | number> = { accept: 'application/json', ...headers };
-      if (body !== undefined) {
-        h['content-type'] ??= 'application/json';
-        h['content-length'] = Buffer.byteLength(body);
-      }
-      const req = https.request(
-        { host: this.creds.host, port: this.creds.port, method, path, headers: h, agent: this.agent, timeout: REQUEST_TIMEOUT_MS },
-        (res) => {
-          const ttfbMs = performance.now() - t0;
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), ttfbMs }),
-          );
-          res.on('error', reject);
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer within ${REQUEST_TIMEOUT_MS} ms`)));
-      req.on('error', reject);
-      req.end(body);
-    });
+    return this.pool.request(method, path, body, headers);
   }
 
   /** A request that must answer 2xx; returns the parsed JSON body. */
@@ -136,6 +121,7 @@ export class KubeClient {
 
   /** Close every connection of this client. */
   close(): void {
+    this.pool.close();
     this.agent.destroy();
   }
 }
