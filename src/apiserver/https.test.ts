@@ -9,7 +9,7 @@ import { silentLogger } from '../base/log.ts';
 import { UnionAuthenticator, X509Authenticator } from './authn/authenticator.ts';
 import { ensurePki, type Pki } from './authn/pki.ts';
 import { tlsServerOptions } from './authn/pki.ts';
-import { listen, type Handler, type RunningServer } from './https.ts';
+import { listen, parseTarget, type Handler, type RunningServer } from './https.ts';
 import { jsonResponse, type ApiRequest } from './request.ts';
 
 interface Reply {
@@ -158,6 +158,67 @@ test('https: large bodies arrive whole — a buffered string sent in slices, a s
       assert.equal(lines.length, 40);
       assert.deepEqual(lines.map((l) => l.slice(0, 4)), Array.from({ length: 40 }, (_, i) => String(i).padStart(4, '0')));
       assert.ok(lines.every((l) => l.length === 4 + 256 * 1024));
+    } finally {
+      agent.destroy();
+    }
+  });
+});
+
+test('https: parseTarget splits plain targets by hand exactly as the URL parser would, and still normalizes the rest', () => {
+  const viaUrl = (t: string) => {
+    const u = new URL(t, 'http://x');
+    let path = u.pathname;
+    try {
+      path = decodeURIComponent(u.pathname);
+    } catch {}
+    return { path, query: [...u.searchParams] };
+  };
+  const targets = [
+    '/api/v1/namespaces/default/pods',
+    '/api/v1/namespaces/default/pods?labelSelector=app%3Dweb%2Ctier+in+(a,b)&limit=500',
+    '/api/v1/namespaces/default/pods/web.1?fieldManager=kubectl-client-side-apply&fieldValidation=Strict',
+    '/api/v1/pods?a=b c&x=%zz&y',
+    '/apis/apps/v1/namespaces/a/deployments/b/scale?',
+    '/api/v1/namespaces/default/pods/../secrets',
+    '/api/v1/./namespaces',
+    '/api/v1/namespaces/%64efault/pods',
+    '/api/v1/namespaces/%E0%A4%A/pods',
+    '/api\\v1\\pods',
+    '//api/v1/pods',
+    '/api/v1/pods#frag',
+    '/api/v1/pods?watch=1#frag',
+    '*',
+  ];
+  for (const t of targets) {
+    const got = parseTarget(t);
+    assert.deepEqual({ path: got.path, query: [...got.query] }, viaUrl(t), t);
+  }
+  // dot segments are resolved, escapes decoded, fragments dropped
+  assert.equal(parseTarget('/api/v1/namespaces/default/pods/../secrets').path, '/api/v1/namespaces/default/secrets');
+  assert.equal(parseTarget('/api/v1/namespaces/%64efault/pods').path, '/api/v1/namespaces/default/pods');
+  assert.deepEqual([...parseTarget('/api/v1/pods?watch=1#frag').query], [['watch', '1']]);
+});
+
+test('https: a request target the URL parser refuses gets 400 and the server goes on serving', { timeout: 20_000 }, async () => {
+  const handler: Handler = { handle: async (req) => jsonResponse(200, { path: req.path, q: req.query.get('q') }) };
+  await withServer(handler, async (port, pki) => {
+    // Absolute-form with a bad port: Node's HTTP parser passes it on; new URL() throws on it.
+    const raw = await new Promise<string>((resolve, reject) => {
+      const s = connect({ host: '127.0.0.1', port, ca: pki.caCertPem, cert: pki.adminCertPem, key: pki.adminKeyPem }, () => {
+        s.write('GET http://a:b:c/ HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
+      });
+      let got = '';
+      s.on('data', (d: Buffer) => (got += d.toString('latin1')));
+      s.on('end', () => resolve(got));
+      s.on('error', reject);
+    });
+    assert.match(raw, /^HTTP\/1\.1 400 /);
+    assert.match(raw, /malformed request target/);
+    const agent = new Agent({ keepAlive: false });
+    try {
+      const ok = await send(port, pki, agent, '/x/y?q=1');
+      assert.equal(ok.status, 200);
+      assert.deepEqual(JSON.parse(ok.body), { path: '/x/y', q: '1' });
     } finally {
       agent.destroy();
     }

@@ -124,33 +124,106 @@ function writeInSlices(res: http.ServerResponse, body: string): void {
   pump();
 }
 
+/**
+ * The decoded path and the query of a request target. Plain targets (no percent-escapes, dot
+ * segments, backslashes, fragments or leading `//`: every request kubectl and client-go send for
+ * an object) are split by hand; anything else goes through the WHATWG URL parser as before,
+ * whose normalization (dot segments, backslashes) they would otherwise miss.
+ */
+export function parseTarget(target: string): { path: string; query: URLSearchParams } {
+  const q = target.indexOf('?');
+  const rawPath = q < 0 ? target : target.slice(0, q);
+  if (rawPath.startsWith('/') && !rawPath.startsWith('//') && !/[%\\#]|\/\./.test(rawPath) && (q < 0 || !target.includes('#', q))) {
+    return { path: rawPath, query: new URLSearchParams(q < 0 ? '' : target.slice(q + 1)) };
+  }
+  let url: URL;
+  try {
+    url = new URL(target, 'http://x');
+  } catch {
+    throw apiErrors.badRequest(`malformed request target ${JSON.stringify(target.slice(0, 200))}`);
+  }
+  let path: string;
+  try {
+    path = decodeURIComponent(url.pathname);
+  } catch {
+    path = url.pathname;
+  }
+  return { path, query: url.searchParams };
+}
+
+/** Header values joined the way the API core reads them (repeated headers comma-separated). */
+function flatHeaders(req: http.IncomingMessage): Record<string, string | undefined> {
+  const headers: Record<string, string | undefined> = {};
+  const src = req.headers;
+  for (const k in src) {
+    const v = src[k];
+    headers[k] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return headers;
+}
+
+/**
+ * An ApiRequest from a socket. Its abort signal is made on first read: most requests (a create,
+ * a get) never look at it, and an AbortController per request was a measurable part of serving
+ * one. `gone()` aborts it, or makes it born aborted if nothing has read it yet.
+ */
+class SocketRequest implements ApiRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly headers: Record<string, string | undefined>;
+  readonly body: Buffer | undefined;
+  user?: ApiRequest['user'];
+  warnings?: string[];
+  private ac: AbortController | undefined;
+  private aborted = false;
+
+  constructor(req: http.IncomingMessage, method: string, body: Buffer | undefined) {
+    const { path, query } = parseTarget(req.url ?? '/');
+    this.method = method;
+    this.path = path;
+    this.query = query;
+    this.headers = flatHeaders(req);
+    this.body = body;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.ac) {
+      this.ac = new AbortController();
+      if (this.aborted) this.ac.abort();
+    }
+    return this.ac.signal;
+  }
+
+  gone(): void {
+    this.aborted = true;
+    this.ac?.abort();
+  }
+}
+
 export function listen(handler: Handler, opts: ListenOptions): Promise<RunningServer> {
   const serve = async (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const ac = new AbortController();
+    let apiReq: SocketRequest | undefined;
+    let gone = false;
     // Abort only a request whose response did not finish (client gone, or shutdown): aborting
     // after every normal end would build a DOMException per request for no one to read.
     res.on('close', () => {
-      if (!res.writableFinished) ac.abort();
+      if (res.writableFinished) return;
+      gone = true;
+      apiReq?.gone();
     });
-    const url = new URL(req.url ?? '/', 'http://x');
+    const method = req.method ?? 'GET';
     try {
       const user = opts.authenticator.authenticate(authRequestFrom(req));
-      const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await readBody(req, MAX_BODY_BYTES);
-      const headers: Record<string, string | undefined> = {};
-      for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-      let path: string;
-      try {
-        path = decodeURIComponent(url.pathname);
-      } catch {
-        path = url.pathname;
-      }
-      const apiReq: ApiRequest = { method: req.method ?? 'GET', path, query: url.searchParams, headers, body, signal: ac.signal };
+      const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req, MAX_BODY_BYTES);
+      apiReq = new SocketRequest(req, method, body);
+      if (gone) apiReq.gone();
       if (user) apiReq.user = { name: user.name, uid: user.uid, groups: user.groups };
       const out = await handler.handle(apiReq);
-      writeResponse(res, out, apiReq.method);
+      writeResponse(res, out, method);
     } catch (e) {
       const err = e instanceof Error && 'httpCode' in e ? (e as never) : apiErrors.internal(String(e));
-      if (!res.headersSent) writeResponse(res, jsonResponse((err as { httpCode: number }).httpCode, statusOf(err)), req.method ?? 'GET');
+      if (!res.headersSent) writeResponse(res, jsonResponse((err as { httpCode: number }).httpCode, statusOf(err)), method);
       else res.destroy();
     }
   };
@@ -162,21 +235,13 @@ export function listen(handler: Handler, opts: ListenOptions): Promise<RunningSe
     socket.on('error', () => {});
     upgraded.add(socket);
     socket.once('close', () => upgraded.delete(socket));
-    const ac = new AbortController();
-    socket.once('close', () => ac.abort());
-    const url = new URL(req.url ?? '/', 'http://x');
+    let apiReq: SocketRequest | undefined;
+    socket.once('close', () => apiReq?.gone());
     let out: ApiResponse;
     try {
       const user = opts.authenticator.authenticate(authRequestFrom(req));
-      const headers: Record<string, string | undefined> = {};
-      for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-      let path: string;
-      try {
-        path = decodeURIComponent(url.pathname);
-      } catch {
-        path = url.pathname;
-      }
-      const apiReq: ApiRequest = { method: req.method ?? 'GET', path, query: url.searchParams, headers, signal: ac.signal };
+      apiReq = new SocketRequest(req, req.method ?? 'GET', undefined);
+      if (socket.destroyed) apiReq.gone();
       if (user) apiReq.user = { name: user.name, uid: user.uid, groups: user.groups };
       out = await handler.handle(apiReq);
     } catch (e) {
