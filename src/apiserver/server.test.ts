@@ -125,6 +125,36 @@ test('bad input: malformed JSON 400, wrong kind 400, oversized 413, missing name
   assert.equal(MAX_BODY_BYTES, 3 * 1024 * 1024);
 });
 
+test('bad input: a value of the wrong JSON type is 400 in every fieldValidation mode, a banned JSON patch path 422 — nothing written', async () => {
+  await call('POST', '/api/v1/namespaces/default/configmaps', cm('typed'));
+  const before = await backend.currentRevision();
+  const pod = (spec: unknown, meta: Record<string, unknown> = { name: 'typed' }) => ({ apiVersion: 'v1', kind: 'Pod', metadata: meta, spec });
+  for (const mode of ['', '?fieldValidation=Ignore', '?fieldValidation=Strict']) {
+    const r = await call('POST', `/api/v1/namespaces/default/pods${mode}`, pod('x'));
+    assert.equal(r.status, 400, mode);
+    assert.equal(r.json.reason, 'BadRequest');
+    assert.equal(r.json.message, 'Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal string into Go struct field Pod.spec of type v1.PodSpec');
+  }
+  const name = await call('POST', '/api/v1/namespaces/default/pods', pod({ containers: [{ name: 'c', image: 'i' }] }, { name: 5 }));
+  assert.equal(name.status, 400);
+  assert.match(name.json.message, /cannot unmarshal number into Go struct field ObjectMeta\.metadata\.name of type string$/);
+  const put = await call('PUT', '/api/v1/namespaces/default/configmaps/typed', { ...cm('typed'), data: { a: { b: 1 } } });
+  assert.equal(put.status, 400);
+  assert.match(put.json.message, /ConfigMap.*cannot unmarshal object into Go struct field ConfigMap\.data of type string$/);
+  const merge = await call('PATCH', '/api/v1/namespaces/default/configmaps/typed', { data: [1] }, { 'content-type': 'application/merge-patch+json' });
+  assert.equal(merge.status, 400);
+  const proto = await call('PATCH', '/api/v1/namespaces/default/configmaps/typed', [{ op: 'add', path: '/__proto__/polluted', value: 'yes' }], { 'content-type': 'application/json-patch+json' });
+  assert.equal(proto.status, 422);
+  assert.match(proto.json.message, /^the server rejected our request due to an error in our request: .*__proto__/);
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  assert.equal(await backend.currentRevision(), before);
+  // a null element of a list of structs is a zero struct, as Go decodes it: validation speaks
+  const nul = await call('POST', '/api/v1/namespaces/default/pods', pod({ containers: [null] }));
+  assert.equal(nul.status, 422);
+  assert.match(nul.json.message, /spec\.containers\[0\]\.name: Required value/);
+  assert.equal(await backend.currentRevision(), before);
+});
+
 test('invalid pod: 422 with one cause per field and the Kind in details', async () => {
   const before = await backend.currentRevision();
   const r = await call('POST', '/api/v1/namespaces/default/pods', {

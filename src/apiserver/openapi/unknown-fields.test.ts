@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { duplicateFields, duplicateFieldsOf, unknownFields } from './unknown-fields.ts';
+import { checkDecoded, duplicateFields, duplicateFieldsOf, unknownFields } from './unknown-fields.ts';
 import { SchemaCatalog } from './schemas.ts';
 
 const pod = (spec: unknown, metadata: unknown = { name: 'p' }) => ({ apiVersion: 'v1', kind: 'Pod', metadata, spec });
@@ -128,4 +128,52 @@ test('duplicateFieldsOf: same answers as duplicateFields, given the parsed value
     '{"k":'.repeat(50000) + '1' + '}'.repeat(50000),
   ];
   for (const t of texts) assert.deepEqual(duplicateFieldsOf(t, JSON.parse(t)), duplicateFields(t), t.slice(0, 60));
+});
+
+test('checkDecoded: the first value of the wrong JSON type, named as upstream\'s decoder names it', () => {
+  const pod = (patch: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'i' }] }, ...patch });
+  const err = (o: unknown, group = '', version = 'v1', kind = 'Pod') => checkDecoded(group, version, kind, o).typeError;
+  assert.equal(err(pod({})), undefined);
+  assert.equal(err(pod({ metadata: { name: 5 } })), 'json: cannot unmarshal number into Go struct field ObjectMeta.metadata.name of type string');
+  assert.equal(err(pod({ metadata: { generateName: {} } })), 'json: cannot unmarshal object into Go struct field ObjectMeta.metadata.generateName of type string');
+  assert.equal(err(pod({ spec: 'x' })), 'json: cannot unmarshal string into Go struct field Pod.spec of type v1.PodSpec');
+  assert.equal(err(pod({ spec: { containers: 'x' } })), 'json: cannot unmarshal string into Go struct field PodSpec.spec.containers of type []v1.Container');
+  assert.equal(err(pod({ spec: { containers: [1] } })), 'json: cannot unmarshal number into Go struct field PodSpec.spec.containers of type v1.Container');
+  assert.equal(
+    err(pod({ spec: { containers: [{ name: 'c', image: 'i', ports: [{ containerPort: '80' }] }] } })),
+    'json: cannot unmarshal string into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32',
+  );
+  assert.equal(err(pod({ metadata: { name: 'p', labels: { a: 1 } } })), 'json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string');
+  assert.equal(
+    err(pod({ spec: { terminationGracePeriodSeconds: 1.5, containers: [] } })),
+    'json: cannot unmarshal number 1.5 into Go struct field PodSpec.spec.terminationGracePeriodSeconds of type int64',
+  );
+  assert.equal(
+    err(pod({ spec: { containers: [{ name: 'c', resources: { limits: { cpu: {} } } }] } })),
+    'json: cannot unmarshal object into Go struct field ResourceRequirements.spec.containers.resources.limits of type resource.Quantity',
+  );
+  // the first mismatch in document order
+  assert.equal(err(pod({ metadata: { name: 1, namespace: 2 } })), 'json: cannot unmarshal number into Go struct field ObjectMeta.metadata.name of type string');
+  // null is any field's zero value, and a null list element a zero struct: no mismatch; the
+  // zero values Go would hold are put in place
+  const nulls = pod({ metadata: { name: null, labels: { a: null } }, spec: { containers: [null], nodeName: null } });
+  assert.equal(err(nulls), undefined);
+  assert.deepEqual(nulls.metadata, { name: null, labels: { a: '' } });
+  assert.deepEqual(nulls.spec, { containers: [{}], nodeName: null });
+  // quantities and int-or-strings take numbers and strings
+  assert.equal(
+    err(pod({ spec: { containers: [{ name: 'c', resources: { limits: { cpu: 1, memory: '1Gi' } }, livenessProbe: { httpGet: { port: 'http' } }, readinessProbe: { httpGet: { port: 8080 } } }] } })),
+    undefined,
+  );
+  // open objects take anything; a too deeply nested value stops at its field's type
+  assert.equal(err({ apiVersion: 'apps/v1', kind: 'ControllerRevision', metadata: { name: 'r' }, revision: 1, data: { x: [1, { y: null }] } }, 'apps', 'v1', 'ControllerRevision'), undefined);
+  let deep: unknown = 1;
+  for (let i = 0; i < 20000; i++) deep = { a: deep };
+  assert.equal(err(pod({ metadata: { name: 'p', annotations: deep } })), 'json: cannot unmarshal object into Go struct field ObjectMeta.metadata.annotations of type string');
+  assert.equal(
+    err({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { replicas: '3' } }, 'apps', 'v1', 'Deployment'),
+    'json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32',
+  );
+  // unknown fields are still reported alongside
+  assert.deepEqual(checkDecoded('', 'v1', 'Pod', pod({ spec: { containers: [{ name: 'c', imagee: 'i' }] } })).unknown, ['spec.containers[0].imagee']);
 });

@@ -9,14 +9,36 @@ import { type Schema, type SchemaCatalog, schemaCatalog } from './schemas.ts';
 /**
  * The paths of the fields in `obj` that the schema of group/version/kind does not declare.
  * Objects the schema leaves open (RawExtension, FieldsV1, x-kubernetes-preserve-unknown-fields,
- * embedded resources) are not looked into; values of the wrong type are not this function's
- * concern. A kind without a schema (a custom resource) has no unknown fields: [].
+ * embedded resources) are not looked into. A kind without a schema (a custom resource) has no
+ * unknown fields: [].
  */
 export function unknownFields(group: string, version: string, kind: string, obj: unknown, catalog: SchemaCatalog = schemaCatalog()): string[] {
-  const out: string[] = [];
+  return checkDecoded(group, version, kind, obj, catalog).unknown;
+}
+
+export interface DecodeCheck {
+  /** Paths of undeclared fields, in document order. */
+  unknown: string[];
+  /**
+   * The first value (in document order) whose JSON type the field cannot take, as upstream's
+   * decoder reports it: `json: cannot unmarshal number into Go struct field
+   * ObjectMeta.metadata.name of type string`. Such a body is a 400 in any fieldValidation mode.
+   */
+  typeError?: string;
+}
+
+/**
+ * One walk of `obj` against its kind's schema: the unknown fields and the first type mismatch.
+ * null is every type's zero value (Go's decoder leaves the field unset): no mismatch. Where Go
+ * would make the zero value a present one, `obj` is changed to hold it: a null element of a list
+ * of structs becomes `{}`, a null value of a string map `''`. Quantities and int-or-string take
+ * numbers and strings; open objects take anything.
+ */
+export function checkDecoded(group: string, version: string, kind: string, obj: unknown, catalog: SchemaCatalog = schemaCatalog()): DecodeCheck {
+  const out: DecodeCheck = { unknown: [] };
   if (obj === null || typeof obj !== 'object') return out;
   const root = rootNode(catalog, group, version, kind);
-  if (root) walk(root, obj, [], out);
+  if (root) walk(root, obj, [], out, root.goName ?? kind);
   return out;
 }
 
@@ -39,6 +61,12 @@ function join(path: string, key: string): string {
 class Node {
   /** Values here are not looked into. */
   readonly open: boolean;
+  /** The JSON type a value here must have (null aside). */
+  readonly expect: Expect;
+  /** The Go type's name of a named schema (`PodSpec`, `ObjectMeta`), for error messages. */
+  readonly goName: string | undefined;
+  private readonly schemaName: string | undefined;
+  private readonly type: string | undefined;
   private readonly compiler: Compiler;
   private readonly itemsSchema: Schema | undefined;
   private readonly props: Record<string, Schema> | undefined;
@@ -48,9 +76,13 @@ class Node {
   /** Child per property name; null for a name the schema does not declare. */
   private readonly propNodes = new Map<string, Node | null>();
 
-  constructor(compiler: Compiler, s: Schema) {
+  constructor(compiler: Compiler, s: Schema, name: string | undefined) {
     this.compiler = compiler;
     this.open = isOpen(s);
+    this.schemaName = name;
+    this.goName = name?.slice(name.lastIndexOf('.') + 1);
+    this.type = s.type;
+    this.expect = expectation(s, name, this.open);
     this.itemsSchema = s.items;
     this.props = s.properties;
     const ap = s.additionalProperties;
@@ -66,6 +98,35 @@ class Node {
   /** Whether the schema declares properties (then other keys are unknown). */
   get hasProps(): boolean {
     return this.props !== undefined;
+  }
+
+  /** The Go type a mismatch message names (`string`, `int32`, `[]v1.Container`, `map[string]string`). */
+  goType(field: string): string {
+    if (this.schemaName !== undefined) {
+      const parts = this.schemaName.split('.');
+      return parts.length >= 2 ? `${parts[parts.length - 2]}.${parts[parts.length - 1]}` : this.schemaName;
+    }
+    switch (this.expect) {
+      case 'string':
+        return 'string';
+      case 'boolean':
+        return 'bool';
+      case 'number':
+        return 'float64';
+      case 'integer':
+        // the schemas carry no int32/int64 formats: upstream's int64 fields are these
+        return /Seconds$|^runAs|^fsGroup|[gG]eneration$|^size$|Bytes$/.test(field) ? 'int64' : 'int32';
+      case 'array': {
+        const items = this.items();
+        return `[]${items ? items.goType(field) : 'interface {}'}`;
+      }
+      case 'object': {
+        const ap = this.additional();
+        return ap ? `map[string]${ap.goType(field)}` : 'map[string]interface {}';
+      }
+      default:
+        return 'interface {}';
+    }
   }
 
   /** The node of a declared property, or null when the schema does not declare it. */
@@ -89,6 +150,7 @@ class Node {
 class Compiler {
   private readonly catalog: SchemaCatalog;
   private readonly nodes = new Map<Schema, Node>();
+  private names: Map<Schema, string> | undefined;
   readonly roots = new Map<string, Node | null>();
 
   constructor(catalog: SchemaCatalog) {
@@ -99,10 +161,70 @@ class Compiler {
     const s = this.catalog.resolve(schema);
     let n = this.nodes.get(s);
     if (!n) {
-      n = new Node(this, s);
+      n = new Node(this, s, this.nameOf(s));
       this.nodes.set(s, n);
     }
     return n;
+  }
+
+  private nameOf(s: Schema): string | undefined {
+    if (!this.names) {
+      this.names = new Map();
+      for (const [name, schema] of Object.entries(this.catalog.schemas)) this.names.set(schema, name);
+    }
+    return this.names.get(s);
+  }
+}
+
+type Expect = 'any' | 'string' | 'integer' | 'number' | 'boolean' | 'array' | 'object' | 'scalar';
+
+/** Quantities unmarshal from a JSON string or number; their schema says string. */
+const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
+
+function expectation(s: Schema, name: string | undefined, open: boolean): Expect {
+  if (s['x-kubernetes-int-or-string'] || name === QUANTITY) return 'scalar';
+  switch (s.type) {
+    case 'string':
+    case 'integer':
+    case 'number':
+    case 'boolean':
+    case 'array':
+      return s.type;
+    case 'object':
+      return 'object';
+    default:
+      return open ? 'any' : s.properties ? 'object' : 'any';
+  }
+}
+
+/** The JSON type of a parsed value, as Go's decoder names it in a mismatch ('number 1.5' for a fraction into an integer). */
+function jsonTypeName(v: unknown, expect: Expect): string {
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'object') return 'object';
+  if (typeof v === 'number') return expect === 'integer' ? `number ${String(v)}` : 'number';
+  if (typeof v === 'boolean') return 'bool';
+  return 'string';
+}
+
+/** Whether a non-null value fits what the node expects. */
+function fits(node: Node, v: unknown): boolean {
+  switch (node.expect) {
+    case 'any':
+      return true;
+    case 'string':
+      return typeof v === 'string';
+    case 'integer':
+      return typeof v === 'number' && Number.isInteger(v);
+    case 'number':
+      return typeof v === 'number';
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'array':
+      return Array.isArray(v);
+    case 'object':
+      return typeof v === 'object' && !Array.isArray(v);
+    case 'scalar':
+      return typeof v === 'string' || typeof v === 'number';
   }
 }
 
@@ -132,16 +254,44 @@ function pathOf(segs: (string | number)[], key: string): string {
   return join(path, key);
 }
 
-/** Visit `value` (an object or array) under `node`; paths are built only for unknown fields. */
-function walk(node: Node, value: object, segs: (string | number)[], out: string[]): void {
+/** Go's field path: the JSON names from the root, list indexes left out (`spec.containers.image`). */
+function goPathOf(segs: (string | number)[], key?: string): string {
+  let path = '';
+  for (const seg of segs) if (typeof seg === 'string') path = join(path, seg);
+  return key === undefined ? path : join(path, key);
+}
+
+/**
+ * Record the first type mismatch: `v` does not fit `child`, the schema of the field at `goPath`
+ * (of a list's elements or a map's values when the field is a list or map).
+ */
+function mismatch(out: DecodeCheck, struct: string, goPath: string, child: Node, v: unknown): void {
+  if (out.typeError !== undefined) return;
+  const field = goPath.slice(goPath.lastIndexOf('.') + 1);
+  out.typeError = `json: cannot unmarshal ${jsonTypeName(v, child.expect)} into Go struct field ${struct}.${goPath} of type ${child.goType(field)}`;
+}
+
+/**
+ * Visit `value` (an object or array) under `node`; paths are built only for unknown fields and
+ * mismatches. `struct` is the Go name of the innermost struct around it.
+ */
+function walk(node: Node, value: object, segs: (string | number)[], out: DecodeCheck, struct: string): void {
   if (Array.isArray(value)) {
     const items = node.items();
     if (!items) return;
     for (let i = 0; i < value.length; i++) {
       const v: unknown = value[i];
-      if (v === null || typeof v !== 'object') continue;
+      if (v === null) {
+        if (items.expect === 'object' && items.hasProps) value[i] = {}; // Go decodes it as a zero struct
+        continue;
+      }
+      if (items.expect !== 'any' && !fits(items, v)) {
+        mismatch(out, struct, goPathOf(segs), items, v);
+        continue;
+      }
+      if (typeof v !== 'object') continue;
       segs.push(i);
-      walk(items, v, segs, out);
+      walk(items, v, segs, out, struct);
       segs.pop();
     }
     return;
@@ -149,27 +299,41 @@ function walk(node: Node, value: object, segs: (string | number)[], out: string[
   if (node.open) return;
   const obj = value as Record<string, unknown>;
   if (node.hasProps) {
-    for (const key of Object.keys(obj)) {
-      const child = node.prop(key);
+    const inner = node.goName ?? struct;
+    for (const k of Object.keys(obj)) {
+      const child = node.prop(k);
       if (child === null) {
-        out.push(pathOf(segs, key));
+        out.unknown.push(pathOf(segs, k));
         continue;
       }
-      const v = obj[key];
-      if (v === null || typeof v !== 'object') continue;
-      segs.push(key);
-      walk(child, v, segs, out);
+      const v = obj[k];
+      if (v === null) continue;
+      if (child.expect !== 'any' && !fits(child, v)) {
+        mismatch(out, inner, goPathOf(segs, k), child, v);
+        continue;
+      }
+      if (typeof v !== 'object') continue;
+      segs.push(k);
+      walk(child, v, segs, out, inner);
       segs.pop();
     }
     return;
   }
   const ap = node.additional();
   if (!ap) return;
-  for (const key of Object.keys(obj)) {
-    const v = obj[key];
-    if (v === null || typeof v !== 'object') continue;
-    segs.push(key);
-    walk(ap, v, segs, out);
+  for (const k of Object.keys(obj)) {
+    const v = obj[k];
+    if (v === null) {
+      if (ap.expect === 'string') obj[k] = ''; // Go decodes it as the zero string
+      continue;
+    }
+    if (ap.expect !== 'any' && !fits(ap, v)) {
+      mismatch(out, struct, goPathOf(segs), ap, v); // Go names the map field itself
+      continue;
+    }
+    if (typeof v !== 'object') continue;
+    segs.push(k);
+    walk(ap, v, segs, out, struct);
     segs.pop();
   }
 }
