@@ -6,6 +6,7 @@ import jsonpatch from 'fast-json-patch';
 import { apiErrors, ApiError } from '../base/errors.ts';
 import { strategicMerge } from './strategic.ts';
 import { schemaForKind } from './strategic-schema.ts';
+import { jsonNestsDeeper, tooDeep } from './request.ts';
 
 export const PATCH_TYPES = [
   'application/json-patch+json',
@@ -40,6 +41,7 @@ export function applyPatch(type: string, doc: unknown, patchText: string, kind?:
   } catch (e) {
     throw apiErrors.badRequest(`error decoding patch: ${(e as Error).message}`);
   }
+  if (jsonNestsDeeper(patchText)) throw tooDeep();
   switch (type) {
     case 'application/merge-patch+json':
       if (!isObject(patch)) throw apiErrors.badRequest('a JSON merge patch must be a JSON object');

@@ -1,7 +1,7 @@
 // The transport-neutral request/response of the API core. The HTTPS server (https.ts) and the
 // in-process transport both speak these, so tests exercise real API semantics without a socket.
 
-import { apiErrors } from '../base/errors.ts';
+import { type ApiError, apiErrors } from '../base/errors.ts';
 import type * as Yaml from 'yaml';
 import { createRequire } from 'node:module';
 import type * as ProtobufDecode from './protobuf/decode.ts';
@@ -112,6 +112,54 @@ export function bodyText(req: ApiRequest): string {
   return text;
 }
 
+/**
+ * How deeply a request body's objects and lists may nest. Upstream's JSON decoder stops at
+ * 10,000; ours walk objects recursively (field validation, defaulting, managed fields, merges)
+ * and run out of stack a few thousand levels down, so bodies are held to 1,000 (a real object
+ * is a few dozen deep) and a merge of two such still fits.
+ */
+export const MAX_NESTING = 1000;
+
+/** Whether a JSON text nests objects/lists deeper than `limit` (a scan, no parse; shorter texts cannot). */
+export function jsonNestsDeeper(text: string, limit = MAX_NESTING): boolean {
+  const n = text.length;
+  if (n <= 2 * limit) return false;
+  let depth = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // skip the string: to the next quote not escaped by an odd run of backslashes
+      for (;;) {
+        const close = text.indexOf('"', i + 1);
+        if (close < 0) return false;
+        let backslashes = 0;
+        while (text.charCodeAt(close - 1 - backslashes) === 0x5c) backslashes++;
+        i = close;
+        if (backslashes % 2 === 0) break;
+      }
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
+
+/** Whether a parsed value nests objects/lists deeper than `limit` (iterative). */
+export function valueNestsDeeper(value: unknown, limit = MAX_NESTING): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+export function tooDeep(): ApiError {
+  return apiErrors.badRequest(`the request body nests objects or lists more than ${MAX_NESTING} levels deep`);
+}
+
 /** Decode a JSON or YAML request body into a value. Malformed → 400; other media types → 415. */
 export function decodeBody(req: ApiRequest, allowed: string[] = [JSON_TYPE, 'application/yaml', PROTOBUF_TYPE]): unknown {
   const type = bodyMediaType(req);
@@ -123,17 +171,24 @@ export function decodeBody(req: ApiRequest, allowed: string[] = [JSON_TYPE, 'app
   const text = bodyText(req);
   if (!/\S/.test(text)) throw apiErrors.badRequest('the request body is empty; expected a JSON or YAML object');
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml') {
+    let value: unknown;
     try {
-      return parseYaml(text, { maxAliasCount: 100 });
+      value = parseYaml(text, { maxAliasCount: 100 });
     } catch (e) {
+      if (e instanceof RangeError) throw tooDeep(); // the YAML parser's own recursion
       throw apiErrors.badRequest(`error converting YAML to JSON: ${(e as Error).message}`);
     }
+    if (valueNestsDeeper(value)) throw tooDeep();
+    return value;
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
     throw apiErrors.badRequest(`error decoding JSON body: ${(e as Error).message}`);
   }
+  if (jsonNestsDeeper(text)) throw tooDeep();
+  return value;
 }
 
 /** Decode a body that must be a JSON object. */

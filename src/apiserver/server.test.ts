@@ -155,6 +155,48 @@ test('bad input: a value of the wrong JSON type is 400 in every fieldValidation 
   assert.equal(await backend.currentRevision(), before);
 });
 
+test('bad input: bodies nested deeper than 1000 levels are 400 in JSON, YAML and patches; 900 levels are stored and served', async () => {
+  // JSON text of objects and lists nested n deep (built as text: JSON.stringify itself recurses)
+  const nest = (n: number): string => {
+    let open = '';
+    let close = '';
+    for (let i = 0; i < n; i++) {
+      open += i % 2 ? '[' : '{"x":';
+      close = (i % 2 ? ']' : '}') + close;
+    }
+    return `${open}1${close}`;
+  };
+  const cr = (name: string, data: string) => `{"apiVersion":"apps/v1","kind":"ControllerRevision","metadata":{"name":"${name}"},"revision":1,"data":${data}}`;
+  const url = '/apis/apps/v1/namespaces/default/controllerrevisions';
+  const ok = await call('POST', url, cr('deep-ok', nest(900)));
+  assert.equal(ok.status, 201, ok.text);
+  assert.equal((await call('GET', `${url}/deep-ok`)).status, 200);
+  const before = await backend.currentRevision();
+  for (const depth of [1000, 20_000]) {
+    const r = await call('POST', url, cr('deep', nest(depth)));
+    assert.equal(r.status, 400, String(depth));
+    assert.equal(r.json.message, 'the request body nests objects or lists more than 1000 levels deep');
+  }
+  const yaml = await call('POST', url, cr('deep', nest(20_000)), { 'content-type': 'application/yaml' });
+  assert.equal(yaml.status, 400);
+  for (const type of ['application/merge-patch+json', 'application/strategic-merge-patch+json']) {
+    const r = await call('PATCH', `${url}/deep-ok`, `{"data":${nest(20_000)}}`, { 'content-type': type });
+    assert.equal(r.status, 400, type);
+  }
+  const jp = await call('PATCH', `${url}/deep-ok`, `[{"op":"replace","path":"/data","value":${nest(20_000)}}]`, { 'content-type': 'application/json-patch+json' });
+  assert.equal(jp.status, 400);
+  // a number no Go integer holds
+  const big = await call('POST', '/apis/apps/v1/namespaces/default/deployments', {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'big' },
+    spec: { replicas: 1e30, selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } },
+  });
+  assert.equal(big.status, 400);
+  assert.match(big.json.message, /cannot unmarshal number 1e\+30 into Go struct field DeploymentSpec\.spec\.replicas of type int32$/);
+  assert.equal(await backend.currentRevision(), before);
+});
+
 test('invalid pod: 422 with one cause per field and the Kind in details', async () => {
   const before = await backend.currentRevision();
   const r = await call('POST', '/api/v1/namespaces/default/pods', {

@@ -115,7 +115,7 @@ class Node {
         return 'float64';
       case 'integer':
         // the schemas carry no int32/int64 formats: upstream's int64 fields are these
-        return /Seconds$|^runAs|^fsGroup|[gG]eneration$|^size$|Bytes$/.test(field) ? 'int64' : 'int32';
+        return /Seconds$|^runAs|^fsGroup|^supplementalGroups$|[gG]eneration$|^revision$|^size$|Bytes$/.test(field) ? 'int64' : 'int32';
       case 'array': {
         const items = this.items();
         return `[]${items ? items.goType(field) : 'interface {}'}`;
@@ -183,6 +183,8 @@ const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
 
 function expectation(s: Schema, name: string | undefined, open: boolean): Expect {
   if (s['x-kubernetes-int-or-string'] || name === QUANTITY) return 'scalar';
+  // RawExtension, FieldsV1 and the like unmarshal any JSON value
+  if (open && !s.properties && !(s.additionalProperties && typeof s.additionalProperties === 'object')) return 'any';
   switch (s.type) {
     case 'string':
     case 'integer':
@@ -214,7 +216,8 @@ function fits(node: Node, v: unknown): boolean {
     case 'string':
       return typeof v === 'string';
     case 'integer':
-      return typeof v === 'number' && Number.isInteger(v);
+      // no field is wider than int64 (which of int32/int64 a field is the schemas do not say)
+      return typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < 2 ** 63;
     case 'number':
       return typeof v === 'number';
     case 'boolean':
