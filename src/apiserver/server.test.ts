@@ -197,6 +197,19 @@ test('bad input: bodies nested deeper than 1000 levels are 400 in JSON, YAML and
   assert.equal(await backend.currentRevision(), before);
 });
 
+test('bad input: Secret data and ConfigMap binaryData must be base64, as Go decodes []byte', async () => {
+  const before = await backend.currentRevision();
+  const secret = (data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'b64' }, data });
+  const bad = await call('POST', '/api/v1/namespaces/default/secrets', secret({ a: 'YQ==', b: '!!!' }));
+  assert.equal(bad.status, 400);
+  assert.equal(bad.json.message, 'Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 0');
+  const unpadded = await call('POST', '/api/v1/namespaces/default/configmaps', { ...cm('b64'), binaryData: { a: 'YWJjZA' } });
+  assert.equal(unpadded.status, 400);
+  assert.match(unpadded.json.message, /illegal base64 data at input byte 4$/);
+  assert.equal(await backend.currentRevision(), before);
+  assert.equal((await call('POST', '/api/v1/namespaces/default/secrets', secret({ a: 'YQ==', b: 'YWJj\nZA==' }))).status, 201);
+});
+
 test('invalid pod: 422 with one cause per field and the Kind in details', async () => {
   const before = await backend.currentRevision();
   const r = await call('POST', '/api/v1/namespaces/default/pods', {
