@@ -81,6 +81,8 @@ async function main(): Promise<number> {
   if (benches.includes('scheduler')) ensureServerV8Flags();
   const backends = list(values.backends, BACKEND_NAMES, 'backend');
   const levels = (values.levels ?? '1,16,64').split(',').map((s) => positive(s, 1, 'levels'));
+  // each level names its pods after its client count: a repeated level would create the same names
+  if (new Set(levels).size !== levels.length) throw new Error('--levels must not repeat a level');
   const sizes = {
     creates: { levels, perLevel: positive(values.creates, quick ? 300 : 3000, 'creates'), warmup: positive(values.warmup, quick ? 50 : 500, 'warmup'), settleMs: quick ? 1000 : 3000 },
     list: { pods: positive(values.pods, quick ? 1000 : 10000, 'pods'), runs: quick ? 3 : 10 },
