@@ -147,6 +147,10 @@ test('bad input: a value of the wrong JSON type is 400 in every fieldValidation 
   assert.equal(proto.status, 422);
   assert.match(proto.json.message, /^the server rejected our request due to an error in our request: .*__proto__/);
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  // subresource PUTs decode the whole object too
+  const fin = await call('PUT', '/api/v1/namespaces/default/finalize', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' }, spec: { finalizers: [5] } });
+  assert.equal(fin.status, 400);
+  assert.match(fin.json.message, /cannot unmarshal number into Go struct field NamespaceSpec\.spec\.finalizers of type string$/);
   assert.equal(await backend.currentRevision(), before);
   // a null element of a list of structs is a zero struct, as Go decodes it: validation speaks
   const nul = await call('POST', '/api/v1/namespaces/default/pods', pod({ containers: [null] }));

@@ -7,7 +7,8 @@
 import { apiErrors } from '../base/errors.ts';
 import type { KubeObject } from '../api/types.ts';
 import { labelSelectorToString } from '../api/selectors.ts';
-import { type ApiRequest, type ApiResponse, decodeObjectBody, jsonResponse, bodyMediaType } from './request.ts';
+import { type ApiRequest, type ApiResponse, bodyText, decodeObjectBody, jsonResponse, bodyMediaType } from './request.ts';
+import { checkFields } from './fieldvalidation.ts';
 import type { ResourceRequestInfo } from './router.ts';
 import type { ResourceStore } from './registry/store.ts';
 import { rfc3339 } from './registry/store.ts';
@@ -73,6 +74,7 @@ async function statusLike(req: ApiRequest, store: ResourceStore, ns: string | un
       return jsonResponse(200, await store.get(ns, name));
     case 'PUT': {
       const body = decodeObjectBody(req) as KubeObject;
+      checkFields(req, store.def, body, bodyText(req)); // the whole object is decoded, as for a PUT of the resource
       const fieldManager = fieldManagerOf(req, 'update');
       const out = await store.guaranteedUpdate(ns, name, () => body, { dryRun: dryRunOf(req), subresource: sub, fieldManager });
       return jsonResponse(200, out);
