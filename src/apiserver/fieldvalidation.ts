@@ -31,8 +31,8 @@ export function addWarning(req: ApiRequest, text: string): void {
 export function checkFields(req: ApiRequest, def: ResourceDef, obj: unknown, bodyText?: string): void {
   const mode = fieldValidationOf(req);
   const { unknown, typeError } = checkDecoded(def.group, def.version, def.kind, obj);
-  const gv = def.group ? `${def.group}/${def.version}` : def.version;
-  const cannot = `${def.kind} in version "${gv}" cannot be handled as a ${def.kind}`;
+  // upstream names the version alone: `Deployment in version "v1" cannot be handled as a Deployment`
+  const cannot = `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}`;
   if (typeError !== undefined) throw new ApiError(400, 'BadRequest', `${cannot}: ${typeError}`);
   const b64Error = byteFieldsError(def, obj);
   if (b64Error !== undefined) throw new ApiError(400, 'BadRequest', `${cannot}: ${b64Error}`);

@@ -148,6 +148,39 @@ test('replace with a stale resourceVersion is a conflict; a failed request chang
   assert.equal(gone.code, 1);
 });
 
+test('kubectl create and apply of a manifest with a value of the wrong type: upstream\'s BadRequest, nothing created', async () => {
+  // the classic mistakes: a quoted replica count, an unquoted env value
+  const manifest = (replicas: string, envValue: string) =>
+    [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata: {name: typed, namespace: default}',
+      'spec:',
+      `  replicas: ${replicas}`,
+      '  selector: {matchLabels: {app: typed}}',
+      '  template:',
+      '    metadata: {labels: {app: typed}}',
+      '    spec:',
+      `      containers: [{name: web, image: nginx, env: [{name: PORT, value: ${envValue}}]}]`,
+      '',
+    ].join('\n');
+  const quoted = await kubectl(c!, ['create', '-f', '-'], manifest('"3"', '"80"'));
+  assert.equal(quoted.code, 1);
+  assert.match(
+    quoted.stderr,
+    /Error from server \(BadRequest\): error when creating "STDIN": Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal string into Go struct field DeploymentSpec\.spec\.replicas of type int32/,
+  );
+  const env = await kubectl(c!, ['apply', '-f', '-'], manifest('3', '80'));
+  assert.equal(env.code, 1);
+  assert.match(env.stderr, /cannot unmarshal number into Go struct field EnvVar\.spec\.template\.spec\.containers\.env\.value of type string/);
+  const none = await kubectl(c!, ['get', 'deployment', 'typed']);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /NotFound/);
+  await K(['create', '-f', '-'], manifest('3', '"80"'));
+  assert.equal(JSON.parse(await K(['get', 'deployment', 'typed', '-o', 'json'])).spec.replicas, 3);
+  await K(['delete', 'deployment', 'typed']);
+});
+
 test('delete --wait: unscheduled pods go at once, scheduled pods wait for their node', async () => {
   await K(['create', '--validate=false', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'e2e-del' } }));
   await K(['create', '--validate=false', '-n', 'e2e-del', '-f', '-'], yamlList([pod('loose', { a: 'b' }), pod('bound', { a: 'b' }, { nodeName: 'node-1' })]));
