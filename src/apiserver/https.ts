@@ -201,7 +201,30 @@ class SocketRequest implements ApiRequest {
   }
 }
 
+/**
+ * Resolves in the check phase of this turn of the event loop, once for everyone who asked in the
+ * turn. Requests whose bodies arrived in one poll phase then enter the API core together, after
+ * all their sockets were read: their handlers advance side by side through the same code
+ * (decode, field checks, defaults, admission, validation, managed fields, the store's batch)
+ * instead of each running alone between the HTTP and TLS work of the others, and the same code
+ * stays hot in the CPU's caches. Pod creates at 16 clients, 10 alternating pairs of the creates
+ * benchmark: 1,930 against 1,769 creates/s on average, server CPU per create 11 % lower
+ * (bench/RESULTS.md, 2026-11-22 11:10–11:24). It waits for no timer: the check phase follows
+ * the poll phase in the same turn.
+ */
+function turnBarrier(): () => Promise<void> {
+  let turn: Promise<void> | undefined;
+  return () =>
+    (turn ??= new Promise<void>((resolve) =>
+      setImmediate(() => {
+        turn = undefined;
+        resolve();
+      }),
+    ));
+}
+
 export function listen(handler: Handler, opts: ListenOptions): Promise<RunningServer> {
+  const together = turnBarrier();
   const serve = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     let apiReq: SocketRequest | undefined;
     let gone = false;
@@ -219,6 +242,7 @@ export function listen(handler: Handler, opts: ListenOptions): Promise<RunningSe
       apiReq = new SocketRequest(req, method, body);
       if (gone) apiReq.gone();
       if (user) apiReq.user = { name: user.name, uid: user.uid, groups: user.groups };
+      await together();
       const out = await handler.handle(apiReq);
       writeResponse(res, out, method);
     } catch (e) {
