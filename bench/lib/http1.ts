@@ -35,16 +35,16 @@ class ResponseParser {
   /** In chunked mode: bytes of the current chunk still to come (-1: at a size line). */
   private chunkLeft = -1;
   private trailers = false;
+  /** Whether the connection stays open after the last complete response (set by its head). */
   keepAlive = true;
 
-  reset(): void {
+  private reset(): void {
     this.buf = undefined;
     this.mode = undefined;
     this.parts = [];
     this.chunkLeft = -1;
     this.trailers = false;
     this.headers = {};
-    this.keepAlive = true;
   }
 
   /** Feed bytes; returns the response once complete. Throws on a malformed response. */
@@ -160,9 +160,7 @@ class ResponseParser {
       body: parts.length === 1 ? parts[0]! : Buffer.concat(parts),
       ttfbMs: this.ttfbMs,
     };
-    const keepAlive = this.keepAlive;
     this.reset();
-    this.keepAlive = keepAlive;
     return r;
   }
 }

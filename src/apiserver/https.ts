@@ -172,19 +172,18 @@ class SocketRequest implements ApiRequest {
   readonly path: string;
   readonly query: URLSearchParams;
   readonly headers: Record<string, string | undefined>;
-  readonly body: Buffer | undefined;
+  body: Buffer | undefined;
   user?: ApiRequest['user'];
   warnings?: string[];
   private ac: AbortController | undefined;
   private aborted = false;
 
-  constructor(req: http.IncomingMessage, method: string, body: Buffer | undefined) {
+  constructor(req: http.IncomingMessage, method: string) {
     const { path, query } = parseTarget(req.url ?? '/');
     this.method = method;
     this.path = path;
     this.query = query;
     this.headers = flatHeaders(req);
-    this.body = body;
   }
 
   get signal(): AbortSignal {
@@ -227,20 +226,16 @@ export function listen(handler: Handler, opts: ListenOptions): Promise<RunningSe
   const together = turnBarrier();
   const serve = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     let apiReq: SocketRequest | undefined;
-    let gone = false;
     // Abort only a request whose response did not finish (client gone, or shutdown): aborting
     // after every normal end would build a DOMException per request for no one to read.
     res.on('close', () => {
-      if (res.writableFinished) return;
-      gone = true;
-      apiReq?.gone();
+      if (!res.writableFinished) apiReq?.gone();
     });
     const method = req.method ?? 'GET';
     try {
       const user = opts.authenticator.authenticate(authRequestFrom(req));
-      const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req, MAX_BODY_BYTES);
-      apiReq = new SocketRequest(req, method, body);
-      if (gone) apiReq.gone();
+      apiReq = new SocketRequest(req, method);
+      if (method !== 'GET' && method !== 'HEAD') apiReq.body = await readBody(req, MAX_BODY_BYTES);
       if (user) apiReq.user = { name: user.name, uid: user.uid, groups: user.groups };
       await together();
       const out = await handler.handle(apiReq);
@@ -264,7 +259,7 @@ export function listen(handler: Handler, opts: ListenOptions): Promise<RunningSe
     let out: ApiResponse;
     try {
       const user = opts.authenticator.authenticate(authRequestFrom(req));
-      apiReq = new SocketRequest(req, req.method ?? 'GET', undefined);
+      apiReq = new SocketRequest(req, req.method ?? 'GET');
       if (socket.destroyed) apiReq.gone();
       if (user) apiReq.user = { name: user.name, uid: user.uid, groups: user.groups };
       out = await handler.handle(apiReq);

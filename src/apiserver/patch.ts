@@ -51,14 +51,13 @@ export function applyPatch(type: string, doc: unknown, patchText: string, kind?:
       return strategicMerge(doc, patch, kind ? schemaForKind(kind.group, kind.kind) : undefined);
     case 'application/json-patch+json': {
       if (!Array.isArray(patch)) throw apiErrors.badRequest('a JSON patch must be a JSON array of operations');
-      const rejected = (e: unknown) => new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: ${(e as Error).message.split('\n')[0]}`);
       try {
         // validate() returns a malformed operation's error, and throws for a banned path (__proto__)
         const err = jsonpatch.validate(patch as jsonpatch.Operation[], doc);
         if (err) throw err;
         return jsonpatch.applyPatch(structuredClone(doc), patch as jsonpatch.Operation[], false, true).newDocument;
       } catch (e) {
-        throw rejected(e);
+        throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: ${(e as Error).message.split('\n')[0]}`);
       }
     }
     default:

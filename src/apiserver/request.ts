@@ -120,6 +120,18 @@ export function bodyText(req: ApiRequest): string {
  */
 export const MAX_NESTING = 1000;
 
+/** In a JSON text, the index of the quote closing the string opened at `open`: the next quote not escaped by an odd run of backslashes; -1 when unterminated. */
+export function closingQuote(text: string, open: number): number {
+  let close = open;
+  for (;;) {
+    close = text.indexOf('"', close + 1);
+    if (close < 0) return -1;
+    let backslashes = 0;
+    while (text.charCodeAt(close - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return close;
+  }
+}
+
 /** Whether a JSON text nests objects/lists deeper than `limit` (a scan, no parse; shorter texts cannot). */
 export function jsonNestsDeeper(text: string, limit = MAX_NESTING): boolean {
   const n = text.length;
@@ -128,15 +140,8 @@ export function jsonNestsDeeper(text: string, limit = MAX_NESTING): boolean {
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
-      // skip the string: to the next quote not escaped by an odd run of backslashes
-      for (;;) {
-        const close = text.indexOf('"', i + 1);
-        if (close < 0) return false;
-        let backslashes = 0;
-        while (text.charCodeAt(close - 1 - backslashes) === 0x5c) backslashes++;
-        i = close;
-        if (backslashes % 2 === 0) break;
-      }
+      i = closingQuote(text, i);
+      if (i < 0) return false;
     } else if (c === 0x7b || c === 0x5b) {
       if (++depth > limit) return true;
     } else if (c === 0x7d || c === 0x5d) depth--;

@@ -4,6 +4,7 @@
 // `metadata.name`), in document order. fieldvalidation.ts turns them into
 // `strict decoding error: unknown field "spec.foo", ...` or warnings.
 
+import { closingQuote } from '../request.ts';
 import { type Schema, type SchemaCatalog, schemaCatalog } from './schemas.ts';
 
 /**
@@ -66,7 +67,6 @@ class Node {
   /** The Go type's name of a named schema (`PodSpec`, `ObjectMeta`), for error messages. */
   readonly goName: string | undefined;
   private readonly schemaName: string | undefined;
-  private readonly type: string | undefined;
   private readonly compiler: Compiler;
   private readonly itemsSchema: Schema | undefined;
   private readonly props: Record<string, Schema> | undefined;
@@ -81,7 +81,6 @@ class Node {
     this.open = isOpen(s);
     this.schemaName = name;
     this.goName = name?.slice(name.lastIndexOf('.') + 1);
-    this.type = s.type;
     this.expect = expectation(s, name, this.open);
     this.itemsSchema = s.items;
     this.props = s.properties;
@@ -288,7 +287,7 @@ function walk(node: Node, value: object, segs: (string | number)[], out: DecodeC
         if (items.expect === 'object' && items.hasProps) value[i] = {}; // Go decodes it as a zero struct
         continue;
       }
-      if (items.expect !== 'any' && !fits(items, v)) {
+      if (!fits(items, v)) {
         mismatch(out, struct, goPathOf(segs), items, v);
         continue;
       }
@@ -311,7 +310,7 @@ function walk(node: Node, value: object, segs: (string | number)[], out: DecodeC
       }
       const v = obj[k];
       if (v === null) continue;
-      if (child.expect !== 'any' && !fits(child, v)) {
+      if (!fits(child, v)) {
         mismatch(out, inner, goPathOf(segs, k), child, v);
         continue;
       }
@@ -330,7 +329,7 @@ function walk(node: Node, value: object, segs: (string | number)[], out: DecodeC
       if (ap.expect === 'string') obj[k] = ''; // Go decodes it as the zero string
       continue;
     }
-    if (ap.expect !== 'any' && !fits(ap, v)) {
+    if (!fits(ap, v)) {
       mismatch(out, struct, goPathOf(segs), ap, v); // Go names the map field itself
       continue;
     }
@@ -363,14 +362,8 @@ function keysSpelled(text: string): number {
   for (;;) {
     const open = text.indexOf('"', i);
     if (open < 0) return count;
-    let close = open;
-    for (;;) {
-      close = text.indexOf('"', close + 1);
-      if (close < 0) return -1;
-      let backslashes = 0;
-      while (text.charCodeAt(close - 1 - backslashes) === 0x5c) backslashes++;
-      if (backslashes % 2 === 0) break;
-    }
+    const close = closingQuote(text, open);
+    if (close < 0) return -1;
     let k = close + 1;
     for (let c = text.charCodeAt(k); c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d; c = text.charCodeAt(++k));
     if (k < n && text.charCodeAt(k) === 0x3a) count++;
