@@ -127,6 +127,9 @@ test('two pods on the bridge: distinct IPs, pod↔pod, host→pod, host port, DE
       assert.equal(s.gateway, `${w.cidrBase}.1`);
       assert.ok(s.hostInterface && (await linkExists(s.hostInterface)), 'host veth exists');
     }
+    // The two concurrent ADDs above used to race to create the bridge and to set its address, and
+    // this CHECK failed now and then ("Bridge interface … Mac doesn't match"): the bridge is now
+    // made, with its address pinned, before the first ADD.
     await net.check(ref(`a${w.tag}`), `/var/run/netns/${nsA}`, [{ containerPort: 8080, hostPort, protocol: 'TCP' }]);
 
     w.httpd(nsA, 8080, 'hello from A\n');

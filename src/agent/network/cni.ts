@@ -47,6 +47,8 @@ interface CachedResult {
 
 export const POD_IFNAME = 'eth0';
 const BLACKHOLE_METRIC = '4242';
+/** /sys/class/net/<dev>/addr_assign_type of an address set explicitly (the kernel's NET_ADDR_SET). */
+const NET_ADDR_SET = '3';
 
 export class CniNetwork implements PodNetwork {
   readonly bridge: string;
@@ -145,10 +147,30 @@ export class CniNetwork implements PodNetwork {
     this.hostPrepared = undefined;
   }
 
-  /** Once per instance: the egress guard and the blackhole route for cluster ranges. */
+  /**
+   * Once per instance: the bridge with a fixed MAC address, then (with blockEgress) the egress
+   * guard and the blackhole route for cluster ranges.
+   *
+   * The bridge plugin makes the bridge and sets its address itself, but two first ADDs at once
+   * (warm sandboxes, a burst of pods) raced at it: the address could change after one pod's ADD
+   * had reported it, leaving that pod's ARP entry for its gateway stale and the plugin's CHECK
+   * failing ("Bridge interface … Mac doesn't match"). The bridge is made here, before any ADD,
+   * and its address set explicitly (a Linux bridge whose address was never set follows its
+   * ports'); the plugin uses a bridge that exists.
+   */
   private prepareHost(): Promise<void> {
-    if (!this.blockEgress) return Promise.resolve();
     this.hostPrepared ??= (async () => {
+      try {
+        await run('ip', ['link', 'add', this.bridge, 'type', 'bridge']);
+      } catch (e) {
+        if (!/File exists/.test(String((e as { stderr?: string }).stderr ?? e))) throw e;
+      }
+      const sys = `/sys/class/net/${this.bridge}`;
+      if ((await fs.readFile(`${sys}/addr_assign_type`, 'utf8')).trim() !== NET_ADDR_SET) {
+        const mac = (await fs.readFile(`${sys}/address`, 'utf8')).trim();
+        await run('ip', ['link', 'set', 'dev', this.bridge, 'address', mac]);
+      }
+      if (!this.blockEgress) return;
       await runWithInput('nft', ['-f', '-'], egressRuleset(this.bridge, this.podCIDR, this.clusterCIDR));
       if (this.clusterCIDR) {
         // Cluster addresses no route claims (an unused service IP, another node's range) die
