@@ -7,6 +7,7 @@ import { MemoryBackend } from '../store/memory.ts';
 import { silentLogger } from '../base/log.ts';
 import { ApiServer } from './server.ts';
 import { type ApiRequest, type ApiResponse, isStreaming, MAX_BODY_BYTES } from './request.ts';
+import { parse as parseYaml } from 'yaml';
 
 let backend: MemoryBackend;
 let api: ApiServer;
@@ -492,4 +493,56 @@ test('pod admission: service account, priority from PriorityClass (named or glob
   const gated = (await mk('adm-gated', { schedulingGates: [{ name: 'example.com/wait' }] })).json;
   assert.equal(gated.status.conditions[0].reason, 'SchedulingGated');
   await call('DELETE', '/apis/scheduling.k8s.io/v1/priorityclasses/everyone');
+});
+
+test('Accept negotiation: YAML answers when asked (objects, lists, errors), 406 for media types we do not write', async () => {
+  assert.equal((await call('POST', '/api/v1/namespaces/default/configmaps', cm('neg-1', { b: '2', a: '1' }))).status, 201);
+  const yaml = { accept: 'application/yaml' };
+  const one = await call('GET', '/api/v1/namespaces/default/configmaps/neg-1', undefined, yaml);
+  assert.equal(one.status, 200);
+  assert.equal(one.headers['content-type'], 'application/yaml');
+  const parsed = parseYaml(one.text);
+  assert.equal(parsed.metadata.name, 'neg-1');
+  assert.deepEqual(parsed.data, { a: '1', b: '2' });
+  assert.match(one.text, /^apiVersion: v1\ndata:\n {2}a: "1"\n {2}b: "2"\nkind: ConfigMap\n/);
+  const list = await call('GET', '/api/v1/namespaces/default/configmaps', undefined, yaml);
+  assert.equal(parseYaml(list.text).kind, 'ConfigMapList');
+  const missing = await call('GET', '/api/v1/namespaces/default/configmaps/nope', undefined, yaml);
+  assert.equal(missing.status, 404);
+  assert.equal(missing.headers['content-type'], 'application/yaml');
+  assert.equal(parseYaml(missing.text).reason, 'NotFound');
+
+  for (const accept of ['text/html', 'application/vnd.kubernetes.protobuf', 'application/json;q=0']) {
+    const r = await call('GET', '/api/v1/namespaces/default/configmaps/neg-1', undefined, { accept });
+    assert.equal(r.status, 406, accept);
+    assert.equal(r.json.reason, 'NotAcceptable');
+    assert.equal(r.json.message, 'only the following media types are accepted: application/json, application/yaml');
+  }
+  // a write refused for its Accept header changes nothing
+  const refused = await call('POST', '/api/v1/namespaces/default/configmaps', cm('neg-2'), { accept: 'text/html' });
+  assert.equal(refused.status, 406);
+  assert.equal((await call('GET', '/api/v1/namespaces/default/configmaps/neg-2')).status, 404);
+  // watches have no YAML form
+  const w = await call('GET', '/api/v1/namespaces/default/configmaps?watch=true', undefined, yaml);
+  assert.equal(w.status, 406);
+  assert.equal(w.json.message, 'only the following media types are accepted: application/json');
+  // what kubectl sends still gets JSON
+  const typed = await call('GET', '/api/v1/namespaces/default/configmaps/neg-1', undefined, { accept: 'application/vnd.kubernetes.protobuf,application/json' });
+  assert.equal(typed.headers['content-type'], 'application/json');
+  assert.equal(typed.json.metadata.name, 'neg-1');
+});
+
+test('Accept negotiation: a list large enough to be streamed is sent whole as YAML', async () => {
+  const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'neg-big' } };
+  assert.equal((await call('POST', '/api/v1/namespaces', ns)).status, 201);
+  for (let i = 0; i < 510; i++) assert.equal((await call('POST', '/api/v1/namespaces/neg-big/configmaps', cm(`c-${i}`))).status, 201);
+  const u = new URL('/api/v1/namespaces/neg-big/configmaps', 'http://x');
+  const req: ApiRequest = { method: 'GET', path: u.pathname, query: u.searchParams, headers: { accept: 'application/yaml' }, signal: new AbortController().signal, user: { name: 'admin', groups: ['system:masters'] } };
+  const out = await api.handle(req);
+  assert.ok(!isStreaming(out));
+  assert.equal(out.headers?.['content-type'], 'application/yaml');
+  assert.equal(out.headers?.['content-length'], undefined);
+  const list = parseYaml(String(out.body));
+  assert.equal(list.items.length, 510);
+  assert.equal(list.items[509].metadata.name, 'c-99'); // name order: c-0, c-1, c-10, c-100, …
 });

@@ -10,7 +10,8 @@ import type { KubeObject, ResourceDef } from '../api/types.ts';
 import { RESOURCES, storagePrefix } from '../api/resources.ts';
 import { apiErrors, ApiError } from '../base/errors.ts';
 import type { Logger } from '../base/log.ts';
-import { type ApiRequest, type ApiResponse, jsonResponse } from './request.ts';
+import { type ApiRequest, type ApiResponse, type StreamingResponse, boolParam, isStreaming, JSON_TYPE, jsonResponse } from './request.ts';
+import { jsonToYaml, notAcceptable, outputType } from './negotiate.ts';
 import { parseApiPath } from './router.ts';
 import { Discovery } from './discovery.ts';
 import { ResourceStore, type Clock, type NamespaceGate } from './registry/store.ts';
@@ -65,6 +66,28 @@ export const VERSION_INFO = {
 const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz']);
+
+/** Subresources that answer in their own media types (streams, upgrades, proxied bytes), whatever the Accept header says. */
+const UNNEGOTIATED_SUBRESOURCES = new Set(['log', 'exec', 'attach', 'portforward', 'proxy']);
+
+/** The bytes a (finite) streaming response writes. */
+function gather(res: StreamingResponse): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const parts: Buffer[] = [];
+    res.stream({
+      write(chunk) {
+        parts.push(Buffer.from(chunk)); // a copy: the writer may reuse a Buffer chunk after drain
+        return 0;
+      },
+      end() {
+        resolve(Buffer.concat(parts));
+      },
+    });
+  });
+}
+
+/** Requests whose Accept header chose YAML: their JSON answers (objects, lists, Status errors) are sent as YAML. */
+const yamlRequests = new WeakSet<ApiRequest>();
 
 export class ApiServer {
   private readonly stores = new Map<string, ResourceStore>();
@@ -187,18 +210,27 @@ export class ApiServer {
 
   /** Answer one request. Never throws: failures become Status responses. */
   async handle(req: ApiRequest): Promise<ApiResponse> {
+    let res: ApiResponse;
     try {
-      const res = await this.route(req);
+      res = await this.route(req);
       if (req.warnings?.length) res.headers = { ...res.headers, warning: warningHeader(req.warnings) };
-      return res;
     } catch (e) {
       const err = toApiError(e);
       if (err.httpCode >= 500) this.log.error('request failed', { method: req.method, path: req.path, error: String((e as Error)?.stack ?? e) });
       const headers: Record<string, string> = {};
       if (err.details?.retryAfterSeconds) headers['retry-after'] = String(err.details.retryAfterSeconds);
       else if (err.httpCode === 429 || err.httpCode === 503) headers['retry-after'] = '1';
-      return jsonResponse(err.httpCode, statusOf(err), headers);
+      res = jsonResponse(err.httpCode, statusOf(err), headers);
     }
+    if (yamlRequests.has(req) && res.headers?.['content-type'] === JSON_TYPE) {
+      // A large list is streamed as JSON: gathered here first, as YAML is made from the whole.
+      const body = isStreaming(res) ? await gather(res) : res.body;
+      if (body !== undefined) {
+        const { 'content-length': _, ...headers } = res.headers;
+        return { status: res.status, headers: { ...headers, 'content-type': 'application/yaml' }, body: jsonToYaml(body) };
+      }
+    }
+    return res;
   }
 
   private async route(req: ApiRequest): Promise<ApiResponse> {
@@ -213,6 +245,12 @@ export class ApiServer {
     const p = parseApiPath(path);
     if (p.type !== 'resource') throw apiErrors.notFound('', '', path);
     const info = p.info;
+    if (!info.subresource || !UNNEGOTIATED_SUBRESOURCES.has(info.subresource)) {
+      const watch = info.legacyWatch || boolParam(req, 'watch');
+      const type = outputType(req.headers['accept'], watch);
+      if (type === null) throw notAcceptable(watch);
+      if (type === 'yaml') yamlRequests.add(req);
+    }
     const review = this.reviews.get(`${info.group}/${info.version}/${info.resource}`);
     if (review) {
       return handleReview(req, info, review, {

@@ -1,0 +1,86 @@
+// Output media type negotiation for resource requests, as upstream's apiserver does it: the
+// Accept header's media ranges are tried best first (by q, then by specificity, then in the
+// order given) and the first one the server can write wins. We write JSON (also for `*/*`,
+// `application/*`, and JSON with parameters such as kubectl's `as=Table` ranges) and YAML;
+// protobuf bodies are read but never written, so a client that accepts only protobuf, or only
+// something else (a browser's text/html), gets 406 Not Acceptable with the types we do write,
+// instead of an answer it cannot read. No Accept header, or an empty one, means JSON. Streams
+// (watches) have no YAML form, as upstream.
+
+import { apiErrors } from '../base/errors.ts';
+import type * as YamlLib from 'yaml';
+import { createRequire } from 'node:module';
+
+export type OutputType = 'json' | 'yaml';
+
+interface Range {
+  type: string;
+  q: number;
+  specificity: number;
+  at: number;
+}
+
+/** The Accept header's media ranges with q > 0, best first. */
+function ranges(accept: string): Range[] {
+  const out: Range[] = [];
+  accept.split(',').forEach((clause, at) => {
+    const [media, ...params] = clause.split(';');
+    const type = media!.trim().toLowerCase();
+    if (type === '') return;
+    let q = 1;
+    for (const p of params) {
+      const eq = p.indexOf('=');
+      if (eq < 0 || p.slice(0, eq).trim().toLowerCase() !== 'q') continue;
+      const v = Number(p.slice(eq + 1).trim());
+      q = Number.isFinite(v) ? Math.min(Math.max(v, 0), 1) : 0;
+    }
+    if (q <= 0) return;
+    const specificity = type === '*/*' ? 0 : type.endsWith('/*') ? 1 : 2;
+    out.push({ type, q, specificity, at });
+  });
+  return out.sort((a, b) => b.q - a.q || b.specificity - a.specificity || a.at - b.at);
+}
+
+function writable(type: string, stream: boolean): OutputType | undefined {
+  if (type === 'application/json' || type === 'application/*' || type === '*/*') return 'json';
+  if (type === 'application/yaml' && !stream) return 'yaml';
+  return undefined;
+}
+
+const memo = new Map<string, OutputType | null>();
+const MEMO_MAX = 64;
+
+/** The output type an Accept header allows (`stream`: for a watch), or null when we write none it accepts. */
+export function outputType(accept: string | undefined, stream = false): OutputType | null {
+  if (accept === undefined || accept === 'application/json') return 'json'; // what nearly every request sends
+  const key = stream ? `s|${accept}` : accept;
+  let t = memo.get(key);
+  if (t === undefined) {
+    const rs = ranges(accept);
+    t = rs.length === 0 && accept.trim() === '' ? 'json' : null;
+    for (const r of rs) {
+      const w = writable(r.type, stream);
+      if (w) {
+        t = w;
+        break;
+      }
+    }
+    if (memo.size >= MEMO_MAX) memo.clear();
+    memo.set(key, t);
+  }
+  return t;
+}
+
+/** 406 for a request whose Accept header allows nothing we write. */
+export function notAcceptable(stream = false): Error {
+  return apiErrors.notAcceptable(`only the following media types are accepted: ${stream ? 'application/json' : 'application/json, application/yaml'}`);
+}
+
+let yamlLib: typeof YamlLib | undefined;
+
+/** A JSON body as YAML, keys sorted and lists not indented under their key, as upstream's JSON-to-YAML conversion writes it. */
+export function jsonToYaml(body: string | Buffer): string {
+  yamlLib ??= createRequire(import.meta.url)('yaml') as typeof YamlLib;
+  const value: unknown = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
+  return yamlLib.stringify(value, { sortMapEntries: true, indentSeq: false, lineWidth: 0 });
+}
