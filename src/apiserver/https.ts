@@ -12,6 +12,7 @@ import { authRequestFrom } from './authn/authenticator.ts';
 import { type ApiRequest, type ApiResponse, isStreaming, jsonResponse, MAX_BODY_BYTES } from './request.ts';
 import { statusOf } from './status.ts';
 import { isUpgrade } from './nodeproxy/upgrade.ts';
+import { IMPERSONATE_PREFIX } from './authn/impersonation.ts';
 import type { Duplex } from 'node:stream';
 
 export interface Handler {
@@ -152,14 +153,21 @@ export function parseTarget(target: string): { path: string; query: URLSearchPar
 }
 
 /** Header values joined the way the API core reads them (repeated headers comma-separated). */
-function flatHeaders(req: http.IncomingMessage): Record<string, string | undefined> {
+function flatHeaders(req: http.IncomingMessage): { headers: Record<string, string | undefined>; impersonation: Record<string, string[]> | undefined } {
   const headers: Record<string, string | undefined> = {};
+  let impersonation: Record<string, string[]> | undefined;
   const src = req.headers;
   for (const k in src) {
+    if (k.startsWith(IMPERSONATE_PREFIX)) {
+      // Kept apart, every value of each (Impersonate-Group repeats; a group may contain ", ").
+      impersonation ??= {};
+      impersonation[k] = req.headersDistinct[k] ?? [];
+      continue;
+    }
     const v = src[k];
     headers[k] = Array.isArray(v) ? v.join(', ') : v;
   }
-  return headers;
+  return { headers, impersonation };
 }
 
 /**
@@ -174,6 +182,7 @@ class SocketRequest implements ApiRequest {
   readonly headers: Record<string, string | undefined>;
   body: Buffer | undefined;
   user?: ApiRequest['user'];
+  impersonation?: Record<string, string[]>;
   warnings?: string[];
   private ac: AbortController | undefined;
   private aborted = false;
@@ -183,7 +192,9 @@ class SocketRequest implements ApiRequest {
     this.method = method;
     this.path = path;
     this.query = query;
-    this.headers = flatHeaders(req);
+    const { headers, impersonation } = flatHeaders(req);
+    this.headers = headers;
+    if (impersonation) this.impersonation = impersonation;
   }
 
   get signal(): AbortSignal {

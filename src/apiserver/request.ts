@@ -28,6 +28,8 @@ export interface RequestUser {
   name: string;
   uid?: string;
   groups: string[];
+  /** Extra attributes (from impersonation's Impersonate-Extra-* headers). */
+  extra?: Record<string, string[]>;
 }
 
 export interface ApiRequest {
@@ -40,6 +42,8 @@ export interface ApiRequest {
   /** The whole body (already size-checked by the transport), if any. */
   body?: Buffer;
   user?: RequestUser;
+  /** Impersonate-* headers (lower-case names), every value of each; not in `headers`. */
+  impersonation?: Record<string, string[]>;
   /** Aborted when the client goes away or the server shuts down. */
   signal: AbortSignal;
   /** Warnings collected while handling; sent back as Warning headers. */

@@ -24,6 +24,7 @@ export interface ReviewContext {
 function userOf(u: RequestUser) {
   const info: Record<string, unknown> = { username: u.name, groups: u.groups };
   if (u.uid) info.uid = u.uid;
+  if (u.extra) info.extra = u.extra;
   return info;
 }
 

@@ -12,6 +12,7 @@ import { apiErrors, ApiError } from '../base/errors.ts';
 import type { Logger } from '../base/log.ts';
 import { type ApiRequest, type ApiResponse, type StreamingResponse, boolParam, isStreaming, JSON_TYPE, jsonResponse } from './request.ts';
 import { jsonToYaml, notAcceptable, outputType } from './negotiate.ts';
+import { impersonatedUser } from './authn/impersonation.ts';
 import { parseApiPath } from './router.ts';
 import { Discovery } from './discovery.ts';
 import { ResourceStore, type Clock, type NamespaceGate } from './registry/store.ts';
@@ -237,6 +238,7 @@ export class ApiServer {
     const path = req.path;
     if (PUBLIC_PATHS.has(path)) return this.health(path);
     if (!req.user) throw apiErrors.unauthorized();
+    if (req.impersonation) req.user = impersonatedUser(req.user, req.impersonation, this.authorizer);
     if (path === '/version' || path === '/version/') return jsonResponse(200, VERSION_INFO);
     const disc = this.discovery.serve(req);
     if (disc) return disc;

@@ -191,3 +191,13 @@ test('create token: the service-account token authenticates as the service accou
   assert.notEqual(after.code, 0);
   assert.match(after.stderr, /Unauthorized/);
 });
+
+test('impersonation: --as, --as-group, --as-uid and a service account; what the impersonated user writes is theirs', async () => {
+  const who = JSON.parse(await K(['auth', 'whoami', '-o', 'json', '--as', 'jane', '--as-group', 'devs', '--as-group', 'a, b', '--as-uid', 'u-42']));
+  assert.deepEqual(who.status.userInfo, { username: 'jane', uid: 'u-42', groups: ['devs', 'a, b', 'system:authenticated'] });
+  const sa = JSON.parse(await K(['auth', 'whoami', '-o', 'json', '--as', 'system:serviceaccount:fid:builder']));
+  assert.deepEqual(sa.status.userInfo, { username: 'system:serviceaccount:fid:builder', groups: ['system:serviceaccounts', 'system:serviceaccounts:fid', 'system:authenticated'] });
+  // an ordinary request under impersonation works (every user may do everything until RBAC)
+  await K(['create', 'configmap', 'by-jane', '-n', 'fid', '--from-literal=a=1', '--as', 'jane']);
+  assert.equal((await K(['get', 'cm', 'by-jane', '-n', 'fid', '-o', 'jsonpath={.data.a}', '--as', 'jane'])).trim(), '1');
+});
