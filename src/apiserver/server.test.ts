@@ -477,6 +477,13 @@ test('pod admission: service account, priority from PriorityClass (named or glob
   const plain = (await mk('adm-plain')).json;
   assert.equal(plain.spec.serviceAccountName, 'default');
   assert.equal(plain.spec.priority, 0);
+  assert.equal(plain.spec.preemptionPolicy, 'PreemptLowerPriority');
+  // the creator's managedFields hold what it set and the defaults, not what admission added
+  const owned = Object.keys(plain.metadata.managedFields[0].fieldsV1['f:spec']).sort();
+  assert.deepEqual(owned, ['f:containers', 'f:dnsPolicy', 'f:enableServiceLinks', 'f:restartPolicy', 'f:schedulerName', 'f:securityContext', 'f:terminationGracePeriodSeconds']);
+  const given = await mk('adm-given', { priority: 5 });
+  assert.equal(given.status, 403);
+  assert.equal(given.json.message, 'pods "adm-given" is forbidden: the integer value of priority (5) must not be provided in pod spec; priority admission controller computed 0 from the given PriorityClass name');
   assert.deepEqual(plain.spec.tolerations.map((t: any) => `${t.key}:${t.effect}:${t.tolerationSeconds}`), [
     'node.kubernetes.io/not-ready:NoExecute:300',
     'node.kubernetes.io/unreachable:NoExecute:300',

@@ -22,8 +22,6 @@ test('a minimal pod gets upstream defaults', () => {
     terminationGracePeriodSeconds: 30,
     schedulerName: 'default-scheduler',
     enableServiceLinks: true,
-    priority: 0,
-    preemptionPolicy: 'PreemptLowerPriority',
   });
   const again = structuredClone(pod);
   defaultPod(again);

@@ -160,9 +160,8 @@ function copyLimitsToRequests(c: Obj): void {
   for (const [k, v] of Object.entries(r.limits)) if (!(k in r.requests)) r.requests[k] = v;
 }
 
-/** SetDefaults_Pod + SetDefaults_PodSpec. Also sets priority 0 and preemptionPolicy
- *  PreemptLowerPriority when no priorityClassName is given, as the Priority admission plugin
- *  does for pods without a class (with a class, admission resolves both). */
+/** SetDefaults_Pod + SetDefaults_PodSpec. (priority and preemptionPolicy come from the Priority
+ *  admission plugin, after the field manager has recorded what the writer set, as upstream.) */
 export function defaultPod(pod: Obj): void {
   if (!isObj(pod.spec)) pod.spec = {};
   const spec = pod.spec;
@@ -173,9 +172,5 @@ export function defaultPod(pod: Obj): void {
     for (const c of [...arr(spec.containers), ...arr(spec.initContainers)]) {
       for (const p of arr(c.ports)) if (!p.hostPort) p.hostPort = p.containerPort;
     }
-  }
-  if (!spec.priorityClassName) {
-    if (spec.priority === undefined || spec.priority === null) spec.priority = 0;
-    if (!spec.preemptionPolicy) spec.preemptionPolicy = 'PreemptLowerPriority';
   }
 }

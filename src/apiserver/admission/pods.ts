@@ -32,15 +32,14 @@ export const priorityAdmission: AdmissionPlugin = {
       if (!pc) throw forbidden(pod, `no PriorityClass with name ${className} was found`);
     } else {
       pc = (await lookup.list('scheduling.k8s.io', 'priorityclasses')).find((c) => c.globalDefault === true);
-      if (!pc) return; // defaulting sets priority 0
-      spec.priorityClassName = pc.metadata.name;
+      if (pc) spec.priorityClassName = pc.metadata.name;
     }
-    const value = pc.value as number;
+    const value = pc ? (pc.value as number) : 0; // no class and no default class: 0
     if (spec.priority !== undefined && spec.priority !== null && spec.priority !== value) {
       throw forbidden(pod, `the integer value of priority (${spec.priority}) must not be provided in pod spec; priority admission controller computed ${value} from the given PriorityClass name`);
     }
     spec.priority = value;
-    spec.preemptionPolicy = pc.preemptionPolicy ?? spec.preemptionPolicy ?? 'PreemptLowerPriority';
+    spec.preemptionPolicy = pc?.preemptionPolicy ?? spec.preemptionPolicy ?? 'PreemptLowerPriority';
   },
 };
 

@@ -207,9 +207,12 @@ export class ResourceStore {
     obj.apiVersion = apiVersionOf(this.def);
     obj.kind = this.def.kind;
     prepareForCreate(this.def, obj);
-    if (this.admit) await this.admit(obj);
     this.def.defaults?.(obj);
+    // The field manager records what the writer set (defaults included), then mutating
+    // admission adds its own fields (service account, priority, tolerations), which no manager
+    // owns: upstream's order.
     this.trackFields(undefined, obj, opts);
+    if (this.admit) await this.admit(obj);
     this.validate(obj);
     if (this.def.namespaced) await this.namespaces.checkWritable(meta.namespace!);
     if (opts.dryRun) {
