@@ -129,12 +129,18 @@ export function parseCriLine(line: string): { stream: 'stdout' | 'stderr'; parti
   return { stream, partial: tag === 'P', content: c < 0 ? '' : line.slice(c + 1) };
 }
 
+/** The size of a container's log file now (0 when it does not exist yet): where an attach starts reading. */
+export function logOffset(logPath: string): Promise<number> {
+  return fsp.stat(logPath).then((s) => s.size, () => 0);
+}
+
 /**
- * Copy what the container writes from now on (read from its CRI log file) to the caller's
- * writables until the container stops running or `signal` aborts.
+ * Copy what the container writes from `from` on (a logOffset() taken when the attach began,
+ * before any input was sent, so that the answer to that input is not missed) — read from its
+ * CRI log file — to the caller's writables until the container stops running or `signal` aborts.
  */
-export async function attachToLog(logPath: string, o: AttachOptions, isRunning: () => Promise<boolean>, pollMs: number): Promise<void> {
-  let offset = await fsp.stat(logPath).then((s) => s.size, () => 0);
+export async function attachToLog(logPath: string, from: number, o: AttachOptions, isRunning: () => Promise<boolean>, pollMs: number): Promise<void> {
+  let offset = from;
   let rest = '';
   const drain = async () => {
     let fh;

@@ -30,7 +30,7 @@ import { buildSpec } from './bundle.ts';
 import { Cgroups, ensureHostCgroups } from './cgroups.ts';
 import { launchConmon } from './conmon.ts';
 import { hostNetworkHostsFile, podHostsFile, resolvConf, splitHostname } from './etcfiles.ts';
-import { attachToLog, execInContainer } from './exec.ts';
+import { attachToLog, execInContainer, logOffset } from './exec.ts';
 import { StdinBridge, forwardResizes } from './attach.ts';
 import { diskUsage, pidStartTime, processAlive } from './proc.ts';
 import { Launcher, shellQuote } from '../launcher.ts';
@@ -585,6 +585,7 @@ export class OciRuntime implements Runtime {
   async attach(id: string, options: AttachOptions): Promise<void> {
     const rec = await this.running(id);
     const dir = this.layout.containerDir(id);
+    const from = await logOffset(rec.logPath); // before the input goes in: its answer is ours
     // As containerd and CRI-O, stdin for a container without stdin is ignored (no error): the
     // output is still streamed.
     let bridge: StdinBridge | undefined;
@@ -600,7 +601,7 @@ export class OciRuntime implements Runtime {
       void forwardResizes(dir, options.resize, options.signal).catch(() => undefined);
     }
     try {
-      await attachToLog(rec.logPath, options, async () => (await this.observe(rec)).state === 'running', this.pollMs * 5);
+      await attachToLog(rec.logPath, from, options, async () => (await this.observe(rec)).state === 'running', this.pollMs * 5);
     } finally {
       await bridge?.close();
     }
