@@ -36,9 +36,16 @@ test('streams (watches) have no YAML form', () => {
 });
 
 test('JSON to YAML: same value, keys sorted, lists at their key\'s indent', () => {
-  const obj = { metadata: { name: 'a', labels: { z: '1', b: 'true' } }, apiVersion: 'v1', kind: 'Pod', spec: { containers: [{ name: 'c', args: ['--x', '0777'] }] } };
+  const obj = {
+    metadata: { name: 'a', labels: { z: '1', b: 'true', c: 'yes', d: 'off' }, creationTimestamp: '2026-11-22T13:05:40Z' },
+    apiVersion: 'v1',
+    kind: 'Pod',
+    spec: { containers: [{ name: 'c', args: ['--x', '0777', '12:30', 'y'] }] },
+  };
   const y = jsonToYaml(Buffer.from(JSON.stringify(obj)));
   assert.deepEqual(parse(y), obj);
+  assert.deepEqual(parse(y, { version: '1.1' }), obj, 'read as YAML 1.1 (Go yaml.v2) too: ambiguous strings are quoted');
+  assert.match(y, /creationTimestamp: "2026-11-22T13:05:40Z"/);
   assert.ok(y.indexOf('apiVersion') < y.indexOf('kind') && y.indexOf('kind') < y.indexOf('metadata'), y);
   assert.match(y, /\n {2}containers:\n {2}- args:\n/);
 });

@@ -78,9 +78,14 @@ export function notAcceptable(stream = false): Error {
 
 let yamlLib: typeof YamlLib | undefined;
 
-/** A JSON body as YAML, keys sorted and lists not indented under their key, as upstream's JSON-to-YAML conversion writes it. */
+/**
+ * A JSON body as YAML, keys sorted and lists not indented under their key, as upstream's
+ * JSON-to-YAML conversion writes it; strings that YAML 1.1 (Go's yaml.v2, which kubectl and
+ * client-go read with) would take for something else — timestamps, yes/no/on/off, 0777 — are
+ * quoted.
+ */
 export function jsonToYaml(body: string | Buffer): string {
   yamlLib ??= createRequire(import.meta.url)('yaml') as typeof YamlLib;
   const value: unknown = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
-  return yamlLib.stringify(value, { sortMapEntries: true, indentSeq: false, lineWidth: 0 });
+  return yamlLib.stringify(value, { version: '1.1', sortMapEntries: true, indentSeq: false, lineWidth: 0 });
 }
