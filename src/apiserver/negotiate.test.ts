@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
-import { jsonToYaml, outputType } from './negotiate.ts';
+import { jsonToYaml, metadataTarget, outputType } from './negotiate.ts';
 
 test('Accept headers: what clients send maps to JSON; YAML when preferred; null when nothing we write is accepted', () => {
   const cases: [string | undefined, 'json' | 'yaml' | null][] = [
@@ -48,4 +48,15 @@ test('JSON to YAML: same value, keys sorted, lists at their key\'s indent', () =
   assert.match(y, /creationTimestamp: "2026-11-22T13:05:40Z"/);
   assert.ok(y.indexOf('apiVersion') < y.indexOf('kind') && y.indexOf('kind') < y.indexOf('metadata'), y);
   assert.match(y, /\n {2}containers:\n {2}- args:\n/);
+});
+
+test('metadata-only answers: what client-go\'s metadata client sends, in which version; Table wins', () => {
+  const meta = 'application/vnd.kubernetes.protobuf;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
+  assert.deepEqual(metadataTarget(meta), { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1' });
+  assert.deepEqual(metadataTarget('application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1beta1, application/json'), { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1beta1' });
+  assert.equal(metadataTarget('application/json'), undefined);
+  assert.equal(metadataTarget(undefined), undefined);
+  assert.equal(metadataTarget('application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v2,application/json'), undefined); // no such version: plain JSON
+  assert.equal(metadataTarget('application/json;as=PartialObjectMetadata;g=example.com;v=v1'), undefined);
+  assert.equal(metadataTarget('application/json;as=Table;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1'), undefined);
 });

@@ -89,3 +89,64 @@ export function jsonToYaml(body: string | Buffer): string {
   const value: unknown = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
   return yamlLib.stringify(value, { version: '1.1', sortMapEntries: true, indentSeq: false, lineWidth: 0 });
 }
+
+/** A metadata-only answer asked for in Accept (client-go's metadata client and informers). */
+export interface MetadataTarget {
+  kind: 'PartialObjectMetadata' | 'PartialObjectMetadataList';
+  /** meta.k8s.io/v1 or meta.k8s.io/v1beta1. */
+  apiVersion: string;
+}
+
+const targets = new Map<string, MetadataTarget | null>();
+
+/**
+ * The PartialObjectMetadata(List) conversion an Accept header asks for: its first JSON range
+ * with `as=PartialObjectMetadata` or `as=PartialObjectMetadataList`, `g=meta.k8s.io` and `v=v1`
+ * or `v1beta1`, unless a Table is asked for (a Table's rows carry metadata already). Protobuf
+ * ranges are skipped, as we answer in JSON.
+ */
+export function metadataTarget(accept: string | undefined): MetadataTarget | undefined {
+  if (accept === undefined || !accept.includes('PartialObjectMetadata')) return undefined;
+  let t = targets.get(accept);
+  if (t === undefined) {
+    t = null;
+    for (const clause of accept.split(',')) {
+      const [media, ...params] = clause.split(';');
+      if (media!.trim().toLowerCase() !== 'application/json') continue;
+      const p: Record<string, string> = {};
+      for (const kv of params) {
+        const eq = kv.indexOf('=');
+        if (eq > 0) p[kv.slice(0, eq).trim().toLowerCase()] = kv.slice(eq + 1).trim();
+      }
+      if (p.as === 'Table') break;
+      if ((p.as === 'PartialObjectMetadata' || p.as === 'PartialObjectMetadataList') && p.g === 'meta.k8s.io' && (p.v === 'v1' || p.v === 'v1beta1')) {
+        t = { kind: p.as, apiVersion: `meta.k8s.io/${p.v}` };
+        break;
+      }
+    }
+    if (targets.size >= MEMO_MAX) targets.clear();
+    targets.set(accept, t);
+  }
+  return t ?? undefined;
+}
+
+/** An object as PartialObjectMetadata (406 when a list was asked for). */
+export function asPartialObject(obj: { kind?: string; metadata?: unknown }, target: MetadataTarget): Record<string, unknown> {
+  if (target.kind !== 'PartialObjectMetadata') {
+    throw apiErrors.notAcceptable(`you requested PartialObjectMetadataList, but the requested object is not a list (${obj.kind ?? 'object'})`);
+  }
+  return { kind: 'PartialObjectMetadata', apiVersion: target.apiVersion, metadata: obj.metadata ?? {} };
+}
+
+/** A list as PartialObjectMetadataList (406 when a single object was asked for). */
+export function asPartialList(listKind: string, metadata: Record<string, unknown>, items: readonly { metadata?: unknown }[], target: MetadataTarget): Record<string, unknown> {
+  if (target.kind !== 'PartialObjectMetadataList') {
+    throw apiErrors.notAcceptable(`you requested PartialObjectMetadata, but the requested object is a list (${listKind})`);
+  }
+  return {
+    kind: 'PartialObjectMetadataList',
+    apiVersion: target.apiVersion,
+    metadata,
+    items: items.map((o) => ({ kind: 'PartialObjectMetadata', apiVersion: target.apiVersion, metadata: o.metadata ?? {} })),
+  };
+}

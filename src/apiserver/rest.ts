@@ -33,6 +33,7 @@ export function fieldManagerOf(req: ApiRequest, verb: 'create' | 'update' | 'pat
   if (err) throw err;
   return { manager: fm || defaultManager(req.headers['user-agent']), apply };
 }
+import { asPartialList, asPartialObject, metadataTarget } from './negotiate.ts';
 import { buildTable } from './tables/table.ts';
 import { objectFilter } from './filters.ts';
 import { serveWatch } from './watch.ts';
@@ -71,6 +72,8 @@ function objectResponse(req: ApiRequest, store: ResourceStore, status: number, o
   if (wantsTable(req)) {
     return jsonResponse(status, buildTable(store.def, [obj], { now: ctx.now(), includeObject: includeObjectParam(req) }));
   }
+  const partial = metadataTarget(req.headers['accept']);
+  if (partial) return jsonResponse(status, asPartialObject(obj, partial));
   // store.json reuses the watch cache's JSON of an object it adopted (no second stringify)
   return { status, headers: { 'content-type': JSON_TYPE }, body: store.json(obj) };
 }
@@ -257,7 +260,10 @@ async function deleteOne(req: ApiRequest, store: ResourceStore, ns: string | und
   const res = await store.delete(ns, name, parseDeleteOptions(req));
   // Upstream answers 200 with the object while it is only marked (and always for pods),
   // and a Success Status once a non-pod object is gone.
-  if (!res.deleted || store.def.kind === 'Pod') return jsonResponse(200, res.object);
+  if (!res.deleted || store.def.kind === 'Pod') {
+    const partial = metadataTarget(req.headers['accept']);
+    return jsonResponse(200, partial ? asPartialObject(res.object, partial) : res.object);
+  }
   return jsonResponse(
     200,
     successStatus({ name, group: store.def.group || undefined, kind: store.def.plural, uid: res.object.metadata.uid }),
@@ -331,6 +337,8 @@ async function list(req: ApiRequest, store: ResourceStore, ns: string | undefine
   const metadata: Record<string, unknown> = { resourceVersion: result.resourceVersion };
   if (result.continueToken) metadata.continue = result.continueToken;
   if (result.remainingItemCount !== undefined) metadata.remainingItemCount = result.remainingItemCount;
+  const partial = metadataTarget(req.headers['accept']);
+  if (partial) return jsonResponse(200, asPartialList(def.listKind, metadata, result.items, partial));
   return encodeList(req, store, metadata, result.items);
 }
 

@@ -553,3 +553,62 @@ test('Accept negotiation: a list large enough to be streamed is sent whole as YA
   assert.equal(list.items.length, 510);
   assert.equal(list.items[509].metadata.name, 'c-99'); // name order: c-0, c-1, c-10, c-100, …
 });
+
+test('metadata-only answers (client-go metadata client): get, list and watch as PartialObjectMetadata, 406 when object and list are crossed', async () => {
+  const one = 'application/vnd.kubernetes.protobuf;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
+  const many = 'application/vnd.kubernetes.protobuf;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+  await call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'pom' } });
+  await call('POST', '/api/v1/namespaces/pom/configmaps', { ...cm('m1'), metadata: { name: 'm1', labels: { a: 'b' } } });
+  await call('POST', '/api/v1/namespaces/pom/configmaps', cm('m2'));
+
+  const got = await call('GET', '/api/v1/namespaces/pom/configmaps/m1', undefined, { accept: one });
+  assert.equal(got.status, 200);
+  const full = (await call('GET', '/api/v1/namespaces/pom/configmaps/m1')).json;
+  assert.deepEqual(got.json, { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: full.metadata });
+
+  const listed = await call('GET', '/api/v1/namespaces/pom/configmaps?limit=1', undefined, { accept: many });
+  assert.equal(listed.json.kind, 'PartialObjectMetadataList');
+  assert.equal(listed.json.apiVersion, 'meta.k8s.io/v1');
+  assert.ok(listed.json.metadata.resourceVersion && listed.json.metadata.continue);
+  assert.deepEqual(listed.json.items, [{ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: full.metadata }]);
+
+  const crossed = await call('GET', '/api/v1/namespaces/pom/configmaps', undefined, { accept: one });
+  assert.equal(crossed.status, 406);
+  assert.equal(crossed.json.message, 'you requested PartialObjectMetadata, but the requested object is a list (ConfigMapList)');
+  assert.equal((await call('GET', '/api/v1/namespaces/pom/configmaps/m1', undefined, { accept: many })).status, 406);
+
+  // a watch from resourceVersion 0: synthetic ADDED events and a change, each object metadata only
+  const u = new URL('http://x/api/v1/namespaces/pom/configmaps?watch=true&resourceVersion=0&timeoutSeconds=5');
+  const ac = new AbortController();
+  const out = await api.handle({ method: 'GET', path: u.pathname, query: u.searchParams, headers: { accept: one }, signal: ac.signal, user: { name: 'admin', groups: ['system:masters'] } });
+  assert.ok(isStreaming(out));
+  const events: any[] = [];
+  let buffered = '';
+  let sawChange: () => void = () => {};
+  const changed = new Promise<void>((resolve) => (sawChange = resolve));
+  const ended = new Promise<void>((resolve) =>
+    out.stream({
+      write(c) {
+        buffered += c.toString();
+        for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+          events.push(JSON.parse(buffered.slice(0, nl)));
+          buffered = buffered.slice(nl + 1);
+          if (events.some((e) => e.type === 'MODIFIED')) sawChange();
+        }
+        return 0;
+      },
+      end: resolve,
+    }),
+  );
+  await call('PATCH', '/api/v1/namespaces/pom/configmaps/m2', { metadata: { labels: { x: 'y' } } }, { 'content-type': 'application/merge-patch+json' });
+  await changed;
+  ac.abort();
+  await ended;
+  assert.deepEqual(events.map((e) => `${e.type} ${e.object.kind} ${e.object.apiVersion} ${e.object.metadata.name}`), [
+    'ADDED PartialObjectMetadata meta.k8s.io/v1 m1',
+    'ADDED PartialObjectMetadata meta.k8s.io/v1 m2',
+    'MODIFIED PartialObjectMetadata meta.k8s.io/v1 m2',
+  ]);
+  assert.deepEqual(events[2].object.metadata.labels, { x: 'y' });
+  assert.ok(events.every((e) => e.object.data === undefined));
+});
