@@ -26,13 +26,24 @@ import { benchWatch } from './watch.ts';
 const BENCHES = ['rss', 'creates', 'list', 'watch', 'scheduler', 'podstartup'] as const;
 type BenchName = (typeof BENCHES)[number];
 
+/**
+ * Creates before the measured levels. A Node server reaches its steady speed only once V8 has
+ * compiled its hot code with TurboFan, which needs ~3,000 calls of a function (more for code run
+ * once per batch or per loop turn): counted on the server at 16 clients, TurboFan finished 7–73
+ * compilations per 1,000 creates up to ~12,000 creates, 0–9 up to 20,000 and 0–6 after. The
+ * levels are measured after that, as a long-running server runs; the warm-up's own rate (a
+ * freshly started server's) is printed too. bench/RESULTS.md, 2026-11-22 13:20.
+ */
+const DEFAULT_WARMUP = 20_000;
+
 const USAGE = `Usage: node bench/run.ts [flags]
   --only LIST        benchmarks to run, comma-separated: ${BENCHES.join(',')} (default all)
   --backends LIST    datastores: ${BACKEND_NAMES.join(',')} (default both)
   --quick            small sizes for a smoke run
   --levels LIST      create concurrency levels (default 1,16,64)
   --creates N        measured creates per level (default 3000; quick 300)
-  --warmup N         unmeasured creates before the levels (default 500; quick 50)
+  --warmup N         unmeasured creates before the levels (default 20000, until V8 has
+                     compiled the server's hot code; quick 50)
   --pods N           pods for the LIST benchmark (default 10000; quick 1000)
   --watchers N       watch connections (default 1000; quick 100)
   --events N         watched updates (default 50; quick 10)
@@ -84,7 +95,7 @@ async function main(): Promise<number> {
   // each level names its pods after its client count: a repeated level would create the same names
   if (new Set(levels).size !== levels.length) throw new Error('--levels must not repeat a level');
   const sizes = {
-    creates: { levels, perLevel: positive(values.creates, quick ? 300 : 3000, 'creates'), warmup: positive(values.warmup, quick ? 50 : 500, 'warmup'), settleMs: quick ? 1000 : 3000 },
+    creates: { levels, perLevel: positive(values.creates, quick ? 300 : 3000, 'creates'), warmup: positive(values.warmup, quick ? 50 : DEFAULT_WARMUP, 'warmup'), settleMs: quick ? 1000 : 3000 },
     list: { pods: positive(values.pods, quick ? 1000 : 10000, 'pods'), runs: quick ? 3 : 10 },
     watch: { watchers: positive(values.watchers, quick ? 100 : 1000, 'watchers'), events: positive(values.events, quick ? 10 : 50, 'events'), intervalMs: 20 },
     rss: { settleMs: quick ? 1000 : 5000 },
