@@ -30,9 +30,9 @@ type BenchName = (typeof BENCHES)[number];
  * Creates before the measured levels. A Node server reaches its steady speed only once V8 has
  * compiled its hot code with TurboFan, which needs ~3,000 calls of a function (more for code run
  * once per batch or per loop turn): counted on the server at 16 clients, TurboFan finished 6–73
- * compilations per 1,000 creates up to ~12,000 creates, and 0–9 after. The
- * levels are measured after that, as a long-running server runs; the warm-up's own rate (a
- * freshly started server's) is printed too. bench/RESULTS.md, 2026-11-22 13:20.
+ * compilations per 1,000 creates up to ~12,000 creates, and 0–9 after. The levels are measured
+ * after that, as a long-running server runs; the warm-up's own rate (a freshly started
+ * server's) is printed too. bench/RESULTS.md, 2026-11-22 13:20.
  */
 const DEFAULT_WARMUP = 20_000;
 

@@ -8,13 +8,14 @@
 // (watches) have no YAML form, as upstream.
 
 import { apiErrors } from '../base/errors.ts';
-import type * as YamlLib from 'yaml';
-import { createRequire } from 'node:module';
+import { yamlLibrary } from './request.ts';
 
 export type OutputType = 'json' | 'yaml';
 
 interface Range {
   type: string;
+  /** Its parameters (names lower-cased), e.g. `as`, `g`, `v` of a conversion. */
+  params: Record<string, string>;
   q: number;
   specificity: number;
   at: number;
@@ -24,21 +25,37 @@ interface Range {
 function ranges(accept: string): Range[] {
   const out: Range[] = [];
   accept.split(',').forEach((clause, at) => {
-    const [media, ...params] = clause.split(';');
+    const [media, ...kvs] = clause.split(';');
     const type = media!.trim().toLowerCase();
     if (type === '') return;
+    const params: Record<string, string> = {};
+    for (const kv of kvs) {
+      const eq = kv.indexOf('=');
+      if (eq > 0) params[kv.slice(0, eq).trim().toLowerCase()] = kv.slice(eq + 1).trim();
+    }
     let q = 1;
-    for (const p of params) {
-      const eq = p.indexOf('=');
-      if (eq < 0 || p.slice(0, eq).trim().toLowerCase() !== 'q') continue;
-      const v = Number(p.slice(eq + 1).trim());
+    if (params.q !== undefined) {
+      const v = Number(params.q);
       q = Number.isFinite(v) ? Math.min(Math.max(v, 0), 1) : 0;
     }
     if (q <= 0) return;
     const specificity = type === '*/*' ? 0 : type.endsWith('/*') ? 1 : 2;
-    out.push({ type, q, specificity, at });
+    out.push({ type, params, q, specificity, at });
   });
   return out.sort((a, b) => b.q - a.q || b.specificity - a.specificity || a.at - b.at);
+}
+
+const MEMO_MAX = 64;
+
+/** `compute(accept)`, remembered in `memo` (Accept headers repeat; cleared when full). */
+function remembered<T>(memo: Map<string, T>, key: string, compute: () => T): T {
+  let v = memo.get(key);
+  if (v === undefined) {
+    v = compute();
+    if (memo.size >= MEMO_MAX) memo.clear();
+    memo.set(key, v);
+  }
+  return v;
 }
 
 function writable(type: string, stream: boolean): OutputType | undefined {
@@ -47,36 +64,25 @@ function writable(type: string, stream: boolean): OutputType | undefined {
   return undefined;
 }
 
-const memo = new Map<string, OutputType | null>();
-const MEMO_MAX = 64;
+const outputTypes = new Map<string, OutputType | null>();
 
 /** The output type an Accept header allows (`stream`: for a watch), or null when we write none it accepts. */
 export function outputType(accept: string | undefined, stream = false): OutputType | null {
   if (accept === undefined || accept === 'application/json') return 'json'; // what nearly every request sends
-  const key = stream ? `s|${accept}` : accept;
-  let t = memo.get(key);
-  if (t === undefined) {
-    const rs = ranges(accept);
-    t = rs.length === 0 && accept.trim() === '' ? 'json' : null;
-    for (const r of rs) {
+  return remembered(outputTypes, stream ? `s|${accept}` : accept, () => {
+    if (accept.trim() === '') return 'json';
+    for (const r of ranges(accept)) {
       const w = writable(r.type, stream);
-      if (w) {
-        t = w;
-        break;
-      }
+      if (w) return w;
     }
-    if (memo.size >= MEMO_MAX) memo.clear();
-    memo.set(key, t);
-  }
-  return t;
+    return null;
+  });
 }
 
 /** 406 for a request whose Accept header allows nothing we write. */
 export function notAcceptable(stream = false): Error {
   return apiErrors.notAcceptable(`only the following media types are accepted: ${stream ? 'application/json' : 'application/json, application/yaml'}`);
 }
-
-let yamlLib: typeof YamlLib | undefined;
 
 /**
  * A JSON body as YAML, keys sorted and lists not indented under their key, as upstream's
@@ -85,9 +91,8 @@ let yamlLib: typeof YamlLib | undefined;
  * quoted.
  */
 export function jsonToYaml(body: string | Buffer): string {
-  yamlLib ??= createRequire(import.meta.url)('yaml') as typeof YamlLib;
   const value: unknown = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
-  return yamlLib.stringify(value, { version: '1.1', sortMapEntries: true, indentSeq: false, lineWidth: 0 });
+  return yamlLibrary().stringify(value, { version: '1.1', sortMapEntries: true, indentSeq: false, lineWidth: 0 });
 }
 
 /** A metadata-only answer asked for in Accept (client-go's metadata client and informers). */
@@ -100,34 +105,27 @@ export interface MetadataTarget {
 const targets = new Map<string, MetadataTarget | null>();
 
 /**
- * The PartialObjectMetadata(List) conversion an Accept header asks for: its first JSON range
- * with `as=PartialObjectMetadata` or `as=PartialObjectMetadataList`, `g=meta.k8s.io` and `v=v1`
- * or `v1beta1`, unless a Table is asked for (a Table's rows carry metadata already). Protobuf
- * ranges are skipped, as we answer in JSON.
+ * The PartialObjectMetadata(List) conversion an Accept header asks for: its best JSON range
+ * with an `as` parameter, when that is `as=PartialObjectMetadata` or
+ * `as=PartialObjectMetadataList` with `g=meta.k8s.io` and `v=v1` or `v1beta1` (a Table is
+ * not one; its rows carry metadata already). Protobuf ranges are skipped, as we answer in JSON.
  */
 export function metadataTarget(accept: string | undefined): MetadataTarget | undefined {
   if (accept === undefined || !accept.includes('PartialObjectMetadata')) return undefined;
-  let t = targets.get(accept);
-  if (t === undefined) {
-    t = null;
-    for (const clause of accept.split(',')) {
-      const [media, ...params] = clause.split(';');
-      if (media!.trim().toLowerCase() !== 'application/json') continue;
-      const p: Record<string, string> = {};
-      for (const kv of params) {
-        const eq = kv.indexOf('=');
-        if (eq > 0) p[kv.slice(0, eq).trim().toLowerCase()] = kv.slice(eq + 1).trim();
-      }
-      if (p.as === 'Table') break;
-      if ((p.as === 'PartialObjectMetadata' || p.as === 'PartialObjectMetadataList') && p.g === 'meta.k8s.io' && (p.v === 'v1' || p.v === 'v1beta1')) {
-        t = { kind: p.as, apiVersion: `meta.k8s.io/${p.v}` };
-        break;
-      }
+  const t = remembered(targets, accept, (): MetadataTarget | null => {
+    const r = ranges(accept).find((x) => x.type === 'application/json' && x.params.as !== undefined);
+    const { as, g, v } = r?.params ?? {};
+    if ((as === 'PartialObjectMetadata' || as === 'PartialObjectMetadataList') && g === 'meta.k8s.io' && (v === 'v1' || v === 'v1beta1')) {
+      return { kind: as, apiVersion: `meta.k8s.io/${v}` };
     }
-    if (targets.size >= MEMO_MAX) targets.clear();
-    targets.set(accept, t);
-  }
+    return null;
+  });
   return t ?? undefined;
+}
+
+/** The PartialObjectMetadata form of an object with `metadata` (a Table row's, a watch event's). */
+export function partialObject<M>(metadata: M, apiVersion = 'meta.k8s.io/v1'): { kind: 'PartialObjectMetadata'; apiVersion: string; metadata: M } {
+  return { kind: 'PartialObjectMetadata', apiVersion, metadata };
 }
 
 /** An object as PartialObjectMetadata (406 when a list was asked for). */
@@ -135,7 +133,7 @@ export function asPartialObject(obj: { kind?: string; metadata?: unknown }, targ
   if (target.kind !== 'PartialObjectMetadata') {
     throw apiErrors.notAcceptable(`you requested PartialObjectMetadataList, but the requested object is not a list (${obj.kind ?? 'object'})`);
   }
-  return { kind: 'PartialObjectMetadata', apiVersion: target.apiVersion, metadata: obj.metadata ?? {} };
+  return partialObject(obj.metadata ?? {}, target.apiVersion);
 }
 
 /** A list as PartialObjectMetadataList (406 when a single object was asked for). */
@@ -147,6 +145,6 @@ export function asPartialList(listKind: string, metadata: Record<string, unknown
     kind: 'PartialObjectMetadataList',
     apiVersion: target.apiVersion,
     metadata,
-    items: items.map((o) => ({ kind: 'PartialObjectMetadata', apiVersion: target.apiVersion, metadata: o.metadata ?? {} })),
+    items: items.map((o) => partialObject(o.metadata ?? {}, target.apiVersion)),
   };
 }

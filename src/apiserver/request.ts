@@ -17,11 +17,15 @@ function protobufDecoder(): typeof ProtobufDecode {
   return protobufDecode;
 }
 
-/** The YAML parser, loaded on first YAML body (a few MB resident; most bodies are JSON). */
+/** The YAML library, loaded on first use (a few MB resident; most bodies and answers are JSON). */
 let yaml: typeof Yaml | undefined;
-function parseYaml(text: string, opts: Yaml.ParseOptions & Yaml.DocumentOptions & Yaml.SchemaOptions & Yaml.ToJSOptions): unknown {
+export function yamlLibrary(): typeof Yaml {
   yaml ??= createRequire(import.meta.url)('yaml') as typeof Yaml;
-  return yaml.parse(text, opts);
+  return yaml;
+}
+
+function parseYaml(text: string, opts: Yaml.ParseOptions & Yaml.DocumentOptions & Yaml.SchemaOptions & Yaml.ToJSOptions): unknown {
+  return yamlLibrary().parse(text, opts);
 }
 
 export interface RequestUser {

@@ -554,7 +554,7 @@ test('Accept negotiation: a list large enough to be streamed is sent whole as YA
   assert.equal(list.items[509].metadata.name, 'c-99'); // name order: c-0, c-1, c-10, c-100, …
 });
 
-test('metadata-only answers (client-go metadata client): get, list and watch as PartialObjectMetadata, 406 when object and list are crossed', async () => {
+test('metadata-only answers (client-go metadata client): get, list and watch as PartialObjectMetadata, 406 when object and list are crossed', { timeout: 20_000 }, async () => {
   const one = 'application/vnd.kubernetes.protobuf;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
   const many = 'application/vnd.kubernetes.protobuf;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
   await call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'pom' } });

@@ -14,7 +14,7 @@ import type { ResourceStore } from './registry/store.ts';
 import type { RestContext } from './rest.ts';
 import { objectFilter } from './filters.ts';
 import { statusOf, toApiError } from './status.ts';
-import { metadataTarget } from './negotiate.ts';
+import { asPartialObject, metadataTarget } from './negotiate.ts';
 import { buildTable } from './tables/table.ts';
 import { TooOldResourceVersionError } from './watchcache/cache.ts';
 import type { CacheEvent } from './watchcache/types.ts';
@@ -74,9 +74,10 @@ export function serveWatch(
   const sendInitialEvents = sendInitialParam === null ? undefined : sendInitialParam === 'true';
   const resourceVersion = req.query.get('resourceVersion') ?? '';
   const table = wantsTable(req);
-  // Metadata-only watches (client-go metadata informers) get each object as PartialObjectMetadata.
-  const partial = metadataTarget(req.headers['accept']);
-  const partialVersion = partial?.kind === 'PartialObjectMetadata' ? partial.apiVersion : undefined;
+  // Metadata-only watches (client-go metadata informers) get each object as PartialObjectMetadata
+  // (a watch asking for the list form gets whole objects, as upstream's failed conversion falls back).
+  const target = metadataTarget(req.headers['accept']);
+  const partial = target?.kind === 'PartialObjectMetadata' ? target : undefined;
   const kind = def.kind;
   const apiVersion = apiVersionOf(def);
 
@@ -115,7 +116,7 @@ export function serveWatch(
       const sendBookmark = (rv: string, initialEnd: boolean) => {
         const metadata: Record<string, unknown> = { resourceVersion: rv };
         if (initialEnd) metadata.annotations = { 'k8s.io/initial-events-end': 'true' };
-        const object = partialVersion ? { kind: 'PartialObjectMetadata', apiVersion: partialVersion, metadata } : { kind, apiVersion, metadata };
+        const object = partial ? asPartialObject({ metadata }, partial) : { kind, apiVersion, metadata };
         write(`{"type":"BOOKMARK","object":${JSON.stringify(object)}}\n`);
       };
       const sendError = (err: unknown) => {
@@ -137,10 +138,8 @@ export function serveWatch(
               return;
             }
             const obj = e.object.apiVersion === apiVersion ? e.object : store.view(e.object);
-            if (!table && !partialVersion && obj === e.object) return write(eventLine(e));
-            const json = table
-              ? encodeTable(obj)
-              : JSON.stringify(partialVersion ? { kind: 'PartialObjectMetadata', apiVersion: partialVersion, metadata: obj.metadata } : obj);
+            if (!table && !partial && obj === e.object) return write(eventLine(e));
+            const json = table ? encodeTable(obj) : JSON.stringify(partial ? asPartialObject(obj, partial) : obj);
             write(`{"type":"${e.type}","object":${json}}\n`);
           },
           onClose(err) {

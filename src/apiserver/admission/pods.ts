@@ -1,6 +1,6 @@
 // Pod admission plugins as upstream enables them by default:
 // - Priority: spec.priority and preemptionPolicy from spec.priorityClassName, or from the
-//   globalDefault PriorityClass when none is named.
+//   globalDefault PriorityClass when none is named, else priority 0 and PreemptLowerPriority.
 // - DefaultTolerationSeconds: tolerate node not-ready/unreachable NoExecute taints for 300 s.
 // - ServiceAccount: spec.serviceAccountName defaults to "default" (token volumes come later).
 

@@ -19,6 +19,7 @@ import {
   type RowCondition,
 } from './format.ts';
 import { printerFor } from './registry.ts';
+import { partialObject } from '../negotiate.ts';
 
 /** What each row carries in `object` (the `includeObject` query parameter). */
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
@@ -100,7 +101,7 @@ function rowObject(obj: KubeObject, include: IncludeObject): KubeObject | undefi
     case 'Object':
       return obj;
     default:
-      return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata };
+      return partialObject(obj.metadata);
   }
 }
 
